@@ -1,0 +1,3 @@
+from ssegen.cli import main
+
+raise SystemExit(main())

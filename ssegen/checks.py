@@ -1,0 +1,120 @@
+"""Checks of one spec that span several fields (spec-format.md, "Meanings").
+
+Each check records a diagnostic at the most precise position it has and goes
+on, so that one run reports every problem of a file.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+
+from ssegen.loader import Document
+from ssegen.spec import (
+    EVENT_NAME,
+    HEADER_NAME,
+    PARAM_NAME,
+    SCHEMA_NAME,
+    STREAM_NAME,
+    Spec,
+    Stream,
+)
+
+_PATH_PARAM = re.compile(r"\{([^{}]*)\}")
+_BODYLESS = ("GET",)
+
+
+def check_spec(doc: Document, spec: Spec) -> None:
+    if spec.package is not None:
+        if not spec.package.isidentifier() or keyword.iskeyword(spec.package):
+            doc.error(("package",), f"package '{spec.package}' must be a valid, non-keyword Python identifier")
+    for name in spec.schemas:
+        if not SCHEMA_NAME.match(name):
+            doc.error(("schemas", name), f"schema name '{name}' must match {SCHEMA_NAME.pattern}", key=True)
+    routes: dict[tuple[str, str], str] = {}
+    for name, stream in spec.streams.items():
+        loc = ("streams", name)
+        if not STREAM_NAME.match(name):
+            doc.error(loc, f"stream name '{name}' must match {STREAM_NAME.pattern}", key=True)
+        route = (stream.method, _PATH_PARAM.sub("{}", stream.path))
+        if route in routes:
+            doc.error(
+                (*loc, "path"),
+                f"streams '{routes[route]}' and '{name}' both serve {stream.method} {stream.path}",
+            )
+        routes.setdefault(route, name)
+        _check_stream(doc, name, stream)
+
+
+def _check_stream(doc: Document, name: str, stream: Stream) -> None:
+    loc = ("streams", name)
+    _check_path(doc, name, stream)
+    for where, pattern in (("path", PARAM_NAME), ("query", PARAM_NAME), ("header", HEADER_NAME)):
+        for param in getattr(stream.params, where):
+            if not pattern.match(param):
+                doc.error(
+                    (*loc, "params", where, param),
+                    f"{where} parameter name '{param}' must match {pattern.pattern}",
+                    key=True,
+                )
+    if stream.body is not None and stream.method in _BODYLESS:
+        doc.error((*loc, "body"), f"a {stream.method} stream cannot have a body: use POST, PUT or PATCH", key=True)
+    if stream.resume and stream.resume.query and stream.resume.query in stream.params.query:
+        doc.error(
+            (*loc, "resume", "query"),
+            f"resume query parameter '{stream.resume.query}' is already declared under params.query",
+        )
+    errors = [event for event, spec in stream.events.items() if spec.error]
+    for extra in errors[1:]:
+        doc.error(
+            (*loc, "events", extra, "error"),
+            f"stream '{name}' declares more than one error event ('{errors[0]}' and '{extra}')",
+        )
+    for event_name, event in stream.events.items():
+        event_loc = (*loc, "events", event_name)
+        if not EVENT_NAME.match(event_name):
+            doc.error(event_loc, f"event name '{event_name}' must match {EVENT_NAME.pattern}", key=True)
+        if event.data is not None and event.text is not None:
+            doc.error(event_loc, f"event '{event_name}' has both 'data' and 'text': choose one", key=True)
+        if event.text is not None and event.text is not True and not isinstance(event.text, dict):
+            doc.error((*event_loc, "text"), "'text' must be true or a string schema such as {const: '[DONE]'}")
+    if stream.topic is not None:
+        _check_topic(doc, name, stream)
+
+
+def _check_path(doc: Document, name: str, stream: Stream) -> None:
+    loc = ("streams", name)
+    used = _PATH_PARAM.findall(stream.path)
+    if stream.path.count("{") != len(used) or stream.path.count("}") != len(used):
+        doc.error((*loc, "path"), f"path '{stream.path}' has unbalanced braces")
+    declared = stream.params.path
+    for param in used:
+        if used.count(param) > 1:
+            doc.error((*loc, "path"), f"path parameter '{param}' appears more than once in '{stream.path}'")
+        elif param not in declared:
+            doc.error((*loc, "path"), f"path parameter '{param}' is not declared under params.path")
+    for param in declared:
+        if param not in used:
+            doc.error(
+                (*loc, "params", "path", param),
+                f"path parameter '{param}' is declared but not used in path '{stream.path}'",
+                key=True,
+            )
+
+
+def _check_topic(doc: Document, name: str, stream: Stream) -> None:
+    loc = ("streams", name, "topic")
+    assert stream.topic is not None
+    if stream.method != "GET":
+        doc.error(("streams", name, "method"), "a topic stream is subscribed to with GET (EventSource only sends GET)")
+    if stream.body is not None:
+        doc.error(("streams", name, "body"), "a topic stream cannot have a body", key=True)
+    if stream.resume is not None and stream.resume.ids == "handler":
+        doc.error(
+            ("streams", name, "resume", "ids"),
+            "a topic stream's ids are assigned by the broker: use 'ids: sequence'",
+        )
+    known = {**stream.params.path, **stream.params.query}
+    for i, key in enumerate(stream.topic.key or []):
+        if key not in known:
+            doc.error((*loc, "key", i), f"topic key '{key}' is not a path or query parameter of '{name}'")

@@ -1,0 +1,140 @@
+"""The IR: what the templates render, with every Python name already decided.
+
+Frozen dataclasses only. Strings meant for Python source are either
+identifiers checked by `lower.py` or `*_literal`/`annotation` fields built from
+`repr()` of spec values: templates paste nothing else into code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+ParamIn = Literal["path", "query", "header"]
+Payload = Literal["json", "text", "none"]
+
+
+@dataclass(frozen=True)
+class Param:
+    location: ParamIn
+    wire_name: str  # as sent over HTTP
+    py_name: str  # the Python parameter name
+    annotation: str  # Python type, e.g. "int" or "Literal['a', 'b'] | None"
+    route_annotation: str  # e.g. "Annotated[int, Query(alias='from', ge=0)]"
+    default_literal: str | None  # Python literal of the default; None when required
+    schema: dict[str, Any]
+    description: str | None
+
+
+@dataclass(frozen=True)
+class Event:
+    name: str  # wire name
+    class_name: str
+    payload: Payload
+    data_annotation: str | None  # None when payload is "none"
+    data_default_literal: str | None  # text events with a const value
+    data_schema: dict[str, Any] | None  # rewritten payload schema (refs to #/$defs)
+    summary: str | None
+    description: str | None
+    examples: tuple[Any, ...]
+    terminal: bool
+    error: bool
+    deprecated: bool
+
+
+@dataclass(frozen=True)
+class Topic:
+    const_name: str  # the TopicSpec constant
+    publisher_class: str
+    key: tuple[Param, ...]
+    keep: int
+    ttl: float | None
+
+
+@dataclass(frozen=True)
+class Body:
+    annotation: str
+    schema: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Stream:
+    name: str  # spec name = operationId
+    method_name: str  # service method and route function name
+    error_hook: str  # service method that builds the error event
+    const_name: str  # the StreamSpec constant
+    class_prefix: str
+    union_name: str
+    http_method: str
+    path: str
+    summary: str | None
+    description: str | None
+    tags: tuple[str, ...]
+    deprecated: bool
+    params: tuple[Param, ...]
+    body: Body | None
+    retry: int | None
+    keepalive: float
+    ids: Literal["sequence", "handler"] | None
+    resume_query: str | None
+    events: tuple[Event, ...]
+    topic: Topic | None
+
+    @property
+    def error_event(self) -> Event | None:
+        return next((event for event in self.events if event.error), None)
+
+    @property
+    def terminal_events(self) -> tuple[Event, ...]:
+        return tuple(event for event in self.events if event.terminal)
+
+    @property
+    def last_event_id_annotation(self) -> str | None:
+        return {"sequence": "int | None", "handler": "str | None", None: None}[self.ids]
+
+
+@dataclass(frozen=True)
+class Catalog:
+    package: str
+    source: str  # spec path as shown in headers, posix, relative
+    title: str
+    version: str
+    description: str | None
+    class_prefix: str
+    service_class: str
+    defs: dict[str, dict[str, Any]]  # JSON Schemas by model class name
+    streams: tuple[Stream, ...]
+
+    @property
+    def handler_streams(self) -> tuple[Stream, ...]:
+        return tuple(s for s in self.streams if s.topic is None)
+
+    @property
+    def topic_streams(self) -> tuple[Stream, ...]:
+        return tuple(s for s in self.streams if s.topic is not None)
+
+    @property
+    def events(self) -> tuple[Event, ...]:
+        return tuple(event for stream in self.streams for event in stream.events)
+
+    @property
+    def payload_models(self) -> list[str]:
+        """Model classes the event classes refer to."""
+        return sorted({e.data_annotation for e in self.events if e.payload == "json" and e.data_annotation})
+
+    @property
+    def body_models(self) -> list[str]:
+        return sorted({s.body.annotation for s in self.streams if s.body is not None})
+
+    @property
+    def event_exports(self) -> list[str]:
+        return sorted([e.class_name for e in self.events] + [s.union_name for s in self.streams])
+
+    @property
+    def exports(self) -> list[str]:
+        """Everything the package's __init__ re-exports."""
+        names = [e.class_name for e in self.events] + [s.union_name for s in self.streams]
+        names += list(self.defs) + ["build_router"]
+        names += [self.service_class] if self.handler_streams else []
+        names += [s.topic.publisher_class for s in self.topic_streams if s.topic]
+        return sorted(names)

@@ -1,0 +1,231 @@
+"""Lower a checked spec to the IR: decide every Python name and type once.
+
+Python names come from `naming.py`; two spec names that become one Python
+name are an error at the second one's position (spec-format.md). Every spec
+value placed in code is turned into a Python literal here with `repr()`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from ssegen import ir
+from ssegen.loader import Document, Loc
+from ssegen.naming import constant, pascal, snake
+from ssegen.params import lower_param
+from ssegen.schemas import Resolver
+from ssegen.spec import Event, Spec, Stream
+
+# Names the generated modules import or define themselves.
+RESERVED = frozenset(
+    {
+        "Annotated", "Any", "AsyncIterable", "AsyncIterator", "ABC", "APIRouter", "BaseModel",
+        "Body", "Broker", "ClassVar", "EventSpec", "EventStreamResponse", "Field", "Header",
+        "Literal", "Path", "Query", "RootModel", "StreamSpec", "TopicSpec", "abstractmethod",
+        "build_router", "dataclass", "default_broker", "serve", "serve_topic", "Enum",
+    }
+)
+
+
+class _Names:
+    """One namespace of generated names; a second claim of a name is an error."""
+
+    def __init__(self, doc: Document, what: str) -> None:
+        self.doc = doc
+        self.what = what
+        self.owners: dict[str, str] = {}
+
+    def claim(self, name: str, owner: str, loc: Loc) -> str:
+        if name in RESERVED:
+            self.doc.error(loc, f"{owner} becomes Python name '{name}', which generated code reserves", key=True)
+        elif name in self.owners:
+            self.doc.error(
+                loc, f"{owner} and {self.owners[name]} both become Python {self.what} '{name}'", key=True
+            )
+        else:
+            self.owners[name] = owner
+        return name
+
+
+def lower(doc: Document, spec: Spec, resolver: Resolver, package: str, source: str) -> ir.Catalog:
+    classes = _Names(doc, "name")
+    for name, schema in spec.schemas.items():
+        classes.claim(pascal(name), f"schema '{name}'", ("schemas", name))
+        resolver.add_local(name, schema)
+    prefix = pascal(package)
+    service_class = classes.claim(f"{prefix}Service", f"package '{package}'", ("package",))
+    methods = _Names(doc, "method")
+    constants = _Names(doc, "constant")
+    streams = tuple(
+        _stream(doc, name, stream, resolver, classes, methods, constants)
+        for name, stream in spec.streams.items()
+    )
+    return ir.Catalog(
+        package=package,
+        source=source,
+        title=spec.info.title,
+        version=spec.info.version,
+        description=spec.info.description,
+        class_prefix=prefix,
+        service_class=service_class,
+        defs=dict(sorted(resolver.defs.items())),
+        streams=streams,
+    )
+
+
+def _stream(
+    doc: Document,
+    name: str,
+    stream: Stream,
+    resolver: Resolver,
+    classes: _Names,
+    methods: _Names,
+    constants: _Names,
+) -> ir.Stream:
+    loc: Loc = ("streams", name)
+    owner = f"stream '{name}'"
+    prefix = pascal(name)
+    method_name = methods.claim(snake(name), owner, loc)
+    error_hook = methods.claim(f"{snake(name).rstrip('_')}_error", f"the error hook of {owner}", loc)
+    params = _params(doc, name, stream, resolver)
+    body = None
+    if stream.body is not None:
+        annotation = _model(doc, resolver, classes, stream.body, f"{prefix}Body", f"the body of {owner}", (*loc, "body"))
+        body = ir.Body(annotation, resolver.rewrite(doc, stream.body, (*loc, "body")))
+    events = tuple(
+        _event(doc, name, event_name, event, resolver, classes, stream)
+        for event_name, event in stream.events.items()
+    )
+    topic = None
+    if stream.topic is not None:
+        key_names = stream.topic.key if stream.topic.key is not None else list(stream.params.path)
+        topic = ir.Topic(
+            const_name=constants.claim(f"{constant(name)}_TOPIC", f"the topic of {owner}", loc),
+            publisher_class=classes.claim(f"{prefix}Publisher", f"the publisher of {owner}", loc),
+            key=tuple(p for k in key_names for p in params if p.wire_name == k and p.location != "header"),
+            keep=stream.topic.keep,
+            ttl=stream.topic.ttl,
+        )
+    return ir.Stream(
+        name=name,
+        method_name=method_name,
+        error_hook=error_hook,
+        const_name=constants.claim(constant(name), owner, loc),
+        class_prefix=prefix,
+        union_name=classes.claim(f"{prefix}Event", f"the event union of {owner}", loc),
+        http_method=stream.method,
+        path=stream.path,
+        summary=stream.summary,
+        description=stream.description,
+        tags=tuple(stream.tags),
+        deprecated=stream.deprecated,
+        params=params,
+        body=body,
+        retry=stream.retry,
+        keepalive=stream.keepalive,
+        ids=stream.resume.ids if stream.resume else None,
+        resume_query=stream.resume.query if stream.resume else None,
+        events=events,
+        topic=topic,
+    )
+
+
+def _params(doc: Document, stream_name: str, stream: Stream, resolver: Resolver) -> tuple[ir.Param, ...]:
+    names = _Names(doc, "parameter name")
+    for reserved in ("last_event_id", "body", "self", "service", "broker", "router"):
+        names.owners[reserved] = "ssegen's own parameter"
+    result = []
+    for location in ("path", "query", "header"):
+        for wire_name, schema in getattr(stream.params, location).items():
+            loc: Loc = ("streams", stream_name, "params", location, wire_name)
+            rewritten = resolver.rewrite(doc, schema, loc)
+            param = lower_param(doc, location, wire_name, rewritten, loc)
+            if param is not None:
+                names.claim(param.py_name, f"{location} parameter '{wire_name}'", loc)
+                result.append(param)
+    return tuple(result)
+
+
+def _event(
+    doc: Document, stream_name: str, name: str, event: Event, resolver: Resolver, classes: _Names, stream: Stream
+) -> ir.Event:
+    loc: Loc = ("streams", stream_name, "events", name)
+    owner = f"event '{name}' of stream '{stream_name}'"
+    class_name = classes.claim(pascal(stream_name) + pascal(name), owner, loc)
+    payload: ir.Payload = "none"
+    annotation = default = schema = None
+    if event.data is not None:
+        payload = "json"
+        annotation = _model(doc, resolver, classes, event.data, f"{class_name}Data", f"the data of {owner}", (*loc, "data"))
+        schema = resolver.rewrite(doc, event.data, (*loc, "data"))
+    elif event.text is not None:
+        payload = "text"
+        schema = {"type": "string"} if event.text is True else resolver.rewrite(doc, event.text, (*loc, "text"))
+        annotation, default = _text_annotation(doc, schema, (*loc, "text"))
+    examples = tuple(event.examples or ())
+    _check_examples(doc, resolver, payload, schema, examples, (*loc, "examples"))
+    return ir.Event(
+        name=name,
+        class_name=class_name,
+        payload=payload,
+        data_annotation=annotation,
+        data_default_literal=default,
+        data_schema=schema,
+        summary=event.summary,
+        description=event.description,
+        examples=examples,
+        terminal=event.terminal or event.error,
+        error=event.error,
+        deprecated=event.deprecated,
+    )
+
+
+def _model(
+    doc: Document, resolver: Resolver, classes: _Names, schema: Any, name: str, owner: str, loc: Loc
+) -> str:
+    """The model class of a payload or body: the referenced schema's, or a new one."""
+    if isinstance(schema, dict) and set(schema) == {"$ref"}:
+        target = resolver.rewrite(doc, schema, loc).get("$ref", "#")
+        return str(target).removeprefix("#/$defs/") if target != "#" else "Any"
+    classes.claim(name, owner, loc)
+    resolver.defs[name] = resolver.rewrite(doc, schema, loc)
+    return name
+
+
+def _text_annotation(doc: Document, schema: dict[str, Any], loc: Loc) -> tuple[str, str | None]:
+    if schema.get("type", "string") != "string":
+        doc.error(loc, "a text payload's schema must be a string schema")
+    if "const" in schema:
+        if not isinstance(schema["const"], str):
+            doc.error(loc, "a text payload's const must be a string")
+            return "str", None
+        return f"Literal[{schema['const']!r}]", repr(schema["const"])
+    if "enum" in schema:
+        values = schema["enum"]
+        if not isinstance(values, list) or not values or not all(isinstance(v, str) for v in values):
+            doc.error(loc, "a text payload's enum must be a list of strings")
+            return "str", None
+        return "Literal[" + ", ".join(repr(v) for v in values) + "]", None
+    return "str", None
+
+
+def _check_examples(
+    doc: Document, resolver: Resolver, payload: str, schema: dict[str, Any] | None, examples: tuple[Any, ...], loc: Loc
+) -> None:
+    if payload == "none":
+        if examples:
+            doc.error(loc, "an event without a payload cannot have examples", key=True)
+        return
+    assert schema is not None
+    validator = Draft202012Validator({**schema, "$defs": {**resolver.defs, **schema.get("$defs", {})}})
+    for i, example in enumerate(examples):
+        try:
+            error = next(iter(validator.iter_errors(example)), None)
+        except Exception as exc:  # a broken schema was reported already; say why the example can't be checked
+            doc.error((*loc, i), f"example cannot be checked: {exc}")
+            continue
+        if error is not None:
+            where = (*loc, i, *error.absolute_path)
+            doc.error(where, f"example does not match the payload schema: {error.message}")

@@ -1,0 +1,58 @@
+"""Payload and body models: datamodel-code-generator, called in-process.
+
+One call per catalog with every schema under `$defs` (its CLI would cost
+about half a second per call; in-process it is tens of milliseconds). The
+generator is pinned exactly in pyproject.toml because its output is committed.
+"""
+
+from __future__ import annotations
+
+import ast
+import warnings
+from typing import Any
+
+from datamodel_code_generator import DataModelType, InputFileType, PythonVersion, generate
+from datamodel_code_generator.format import Formatter
+
+
+class ModelError(Exception):
+    """datamodel-code-generator refused the schemas, or renamed one we rely on."""
+
+
+def render_models(defs: dict[str, dict[str, Any]], header: str) -> str:
+    document = {"$defs": defs}
+    with warnings.catch_warnings():
+        # It warns about future default changes; every option we rely on is explicit.
+        warnings.simplefilter("ignore")
+        try:
+            output = generate(
+                document,
+                input_file_type=InputFileType.JsonSchema,
+                output_model_type=DataModelType.PydanticV2BaseModel,
+                target_python_version=PythonVersion.PY_311,
+                formatters=[Formatter.BLACK, Formatter.ISORT],
+                custom_file_header=header,
+                disable_timestamp=True,
+                skip_root_model=True,
+                field_constraints=True,
+                use_annotated=True,
+                use_union_operator=True,
+                use_standard_collections=True,
+                use_double_quotes=True,
+                use_schema_description=True,
+                use_field_description=True,
+                enum_field_as_literal="all",
+            )
+        except Exception as exc:  # the generator raises many kinds; all mean "these schemas"
+            raise ModelError(f"datamodel-code-generator failed: {exc}") from exc
+    if not isinstance(output, str):
+        raise ModelError("datamodel-code-generator returned no single module")
+    defined = {node.name for node in ast.parse(output).body if isinstance(node, ast.ClassDef)}
+    missing = sorted(set(defs) - defined)
+    if missing:
+        raise ModelError(
+            "datamodel-code-generator renamed schema(s) "
+            + ", ".join(missing)
+            + ": a nested object probably takes the same name; rename one of them"
+        )
+    return output

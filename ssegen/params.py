@@ -1,0 +1,101 @@
+"""Path, query and header parameters: JSON Schema to a FastAPI parameter.
+
+A parameter schema must be a scalar (`string`, `integer`, `number`,
+`boolean`), an enum of scalars, or (query and header only) an array of them:
+what a URL or a header can carry. Path parameters are required; query and
+header parameters are optional, with their `default` or `None`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from ssegen import ir
+from ssegen.loader import Document, Loc
+from ssegen.naming import escape_keyword, snake
+
+_SCALARS = {"string": "str", "integer": "int", "number": "float", "boolean": "bool"}
+# JSON Schema keyword -> FastAPI Query/Path/Header keyword.
+_CONSTRAINTS = {
+    "minimum": "ge",
+    "maximum": "le",
+    "exclusiveMinimum": "gt",
+    "exclusiveMaximum": "lt",
+    "minLength": "min_length",
+    "maxLength": "max_length",
+    "pattern": "pattern",
+}
+
+
+def lower_param(doc: Document, location: str, wire_name: str, schema: dict[str, Any], loc: Loc) -> ir.Param | None:
+    annotation = _annotation(doc, location, schema, loc)
+    if annotation is None:
+        return None
+    py_name = snake(wire_name) if location == "header" else _python_name(wire_name)
+    default_literal: str | None = None
+    if "default" in schema:
+        default = schema["default"]
+        if location == "path":
+            doc.error((*loc, "default"), "a path parameter is always required: remove its default", key=True)
+        elif next(iter(Draft202012Validator(schema).iter_errors(default)), None) is not None:
+            doc.error((*loc, "default"), f"default {default!r} does not match the parameter's schema")
+        else:
+            default_literal = repr(default)
+    elif location != "path":
+        annotation = f"{annotation} | None"
+        default_literal = "None"
+    kwargs: list[str] = []
+    if location == "header" or py_name != wire_name:
+        kwargs.append(f"alias={wire_name!r}")
+    for keyword, fastapi_name in _CONSTRAINTS.items():
+        if keyword in schema:
+            kwargs.append(f"{fastapi_name}={schema[keyword]!r}")
+    if isinstance(schema.get("description"), str):
+        kwargs.append(f"description={schema['description']!r}")
+    function = location.capitalize()
+    return ir.Param(
+        location=location,  # type: ignore[arg-type]
+        wire_name=wire_name,
+        py_name=py_name,
+        annotation=annotation,
+        route_annotation=f"Annotated[{annotation}, {function}({', '.join(kwargs)})]",
+        default_literal=default_literal,
+        schema=schema,
+        description=schema.get("description") if isinstance(schema.get("description"), str) else None,
+    )
+
+
+def _python_name(wire_name: str) -> str:
+    # Path and query names already match [A-Za-z_][A-Za-z0-9_]*: only keywords change.
+    return escape_keyword(wire_name) if wire_name.isidentifier() else snake(wire_name)
+
+
+def _annotation(doc: Document, location: str, schema: dict[str, Any], loc: Loc) -> str | None:
+    scalar = _scalar(schema)
+    if scalar is not None:
+        return scalar
+    if location != "path" and schema.get("type") == "array" and isinstance(schema.get("items"), dict):
+        item = _scalar(schema["items"])
+        if item is not None:
+            return f"list[{item}]"
+    allowed = "a string, integer, number or boolean schema, or an enum"
+    if location != "path":
+        allowed += ", or an array of those"
+    doc.error(loc, f"{location} parameter must be {allowed}")
+    return None
+
+
+def _scalar(schema: dict[str, Any]) -> str | None:
+    values = schema.get("enum")
+    if values is None and "const" in schema:
+        values = [schema["const"]]
+    if isinstance(values, list) and values:
+        if all(isinstance(v, str) for v in values) or all(
+            isinstance(v, int) and not isinstance(v, bool) for v in values
+        ):
+            return "Literal[" + ", ".join(repr(v) for v in values) + "]"
+        return None
+    kind = schema.get("type")
+    return _SCALARS.get(kind) if isinstance(kind, str) else None

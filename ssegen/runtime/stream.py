@@ -1,0 +1,88 @@
+"""What a generated router tells the runtime about one stream.
+
+Generated code builds one `StreamSpec` per stream at import time; everything
+that is constant per event type (the `event:` line, the payload kind) is
+decided here once, so the hot path only looks it up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+PayloadKind = Literal["json", "text", "none"]
+IdsMode = Literal["sequence", "handler"]
+
+def check_field_value(kind: str, value: str) -> str:
+    """Return `value` when it may be written as one SSE field value, else raise ValueError.
+
+    WHATWG HTML, "Parsing an event stream": a field value ends at the first CR
+    or LF, so either one inside an event name or id would let a value forge
+    further fields (or a whole event). NUL is refused too: the parser ignores
+    an `id` field that contains it, which would silently break resumption.
+    """
+    if "\r" in value or "\n" in value or "\0" in value:
+        raise ValueError(f"an SSE {kind} must not contain CR, LF or NUL: {value!r}")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class EventSpec:
+    """One declared event: its generated class and its wire name.
+
+    Instances of `cls` carry the payload in `.data` (a pydantic model for
+    `json`, a `str` for `text`, nothing for `none`) and, in `ids: handler`
+    streams, their id in `.id`.
+
+    `prefix` is computed once: the `event:` line followed by the start of the
+    first `data:` line, the bytes every instance of this event begins with.
+    """
+
+    cls: type
+    name: str
+    payload: PayloadKind
+    terminal: bool = False
+    prefix: bytes = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        check_field_value("event name", self.name)
+        if self.payload not in ("json", "text", "none"):
+            raise ValueError(f"unknown payload kind {self.payload!r} for event {self.name!r}")
+        # "data: " keeps its space: the parser strips exactly one space after the
+        # colon, so a payload line that itself starts with a space survives.
+        object.__setattr__(self, "prefix", b"event: " + self.name.encode() + b"\ndata: ")
+
+
+@dataclass(frozen=True, slots=True)
+class StreamSpec:
+    """One declared stream, as spec format v1 describes it.
+
+    `keepalive` is in seconds (0 turns it off); `retry` in milliseconds, sent
+    once per response; `ids` is None for a stream that is not resumable.
+    `preamble` is what every response starts with (the `retry:` field).
+    """
+
+    name: str
+    events: Sequence[EventSpec]
+    retry: int | None = None
+    keepalive: float = 15.0
+    ids: IdsMode | None = None
+    resume_query: str | None = None
+    error: type | None = None
+    by_class: dict[type, EventSpec] = field(init=False, repr=False, compare=False)
+    preamble: bytes = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "by_class", {event.cls: event for event in self.events})
+        if self.retry is not None and (type(self.retry) is not int or self.retry < 0):
+            raise ValueError(f"retry must be a non-negative integer of milliseconds: {self.retry!r}")
+        if self.keepalive < 0:
+            raise ValueError(f"keepalive must be >= 0 seconds: {self.keepalive!r}")
+        if self.error is not None and self.error not in self.by_class:
+            raise ValueError(f"the error event {self.error!r} is not one of the stream's events")
+        # The retry field needs no blank line of its own: per WHATWG it takes
+        # effect as soon as its line is parsed, and without a blank line it
+        # cannot be mistaken for an (empty) event by lenient clients.
+        preamble = b"" if self.retry is None else b"retry: %d\n" % self.retry
+        object.__setattr__(self, "preamble", preamble)

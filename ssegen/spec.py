@@ -1,0 +1,97 @@
+"""The spec model: spec format v1 as pydantic models, field names as in YAML.
+
+This module owns the *shape* of a spec (keys, types, name patterns). Checks
+that need more than one field (path parameters, examples, name collisions) live
+in `checks.py`. The keys and meanings follow `shared/design/spec-format.md`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+STREAM_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+EVENT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$")
+PARAM_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+HEADER_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]*$")
+SCHEMA_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+QUERY_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+PATH_TEMPLATE = re.compile(r"^/[A-Za-z0-9._~!$&'()*+,;=:@%/{}-]*$")
+
+Schema = dict[str, Any]
+
+
+class _Strict(BaseModel):
+    # strict: YAML's `retry: "3000"` is a mistake worth reporting, not coercing.
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class Info(_Strict):
+    title: str = Field(min_length=1)
+    version: str = Field(min_length=1)
+    description: str | None = None
+
+
+class Params(_Strict):
+    path: dict[str, Schema] = {}
+    query: dict[str, Schema] = {}
+    header: dict[str, Schema] = {}
+
+
+
+
+class Resume(_Strict):
+    ids: Literal["sequence", "handler"]
+    query: str | None = Field(default=None, pattern=QUERY_NAME.pattern)
+
+
+class Topic(_Strict):
+    key: list[str] | None = None
+    keep: int = Field(default=1000, ge=1, le=10_000_000)
+    ttl: float | None = Field(default=None, gt=0)
+
+
+class Event(_Strict):
+    summary: str | None = None
+    description: str | None = None
+    data: Any = None
+    text: Any = None
+    examples: list[Any] | None = None
+    terminal: bool = False
+    error: bool = False
+    deprecated: bool = False
+
+
+class Stream(_Strict):
+    summary: str | None = None
+    description: str | None = None
+    tags: list[str] = []
+    deprecated: bool = False
+    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"] = "GET"
+    path: str = Field(pattern=PATH_TEMPLATE.pattern)
+    params: Params = Params()
+    body: Any = None
+    retry: int | None = Field(default=None, ge=0)
+    keepalive: float = Field(default=15, ge=0, le=86_400)
+    resume: Resume | None = None
+    topic: Topic | None = None
+    events: dict[str, Event] = Field(min_length=1)
+
+    @field_validator("keepalive", mode="before")
+    @classmethod
+    def _number(cls, value: Any) -> Any:
+        # strict mode refuses an int for a float field; YAML `keepalive: 15` is an int.
+        return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+
+class Spec(_Strict):
+    ssegen: Literal[1]
+    info: Info
+    package: str | None = None
+    schemas: dict[str, Any] = {}
+    streams: dict[str, Stream] = Field(min_length=1)
+
+
