@@ -80,7 +80,11 @@ def load(path: Path, display: str) -> Document:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = Position(mark.line + 1, mark.column + 1) if mark else Position()
-        doc.diagnostics.append(Diagnostic(display, where, f"invalid YAML: {exc.problem or exc}"))
+        message = f"invalid YAML: {exc.problem or exc}"
+        if exc.context and exc.context_mark and exc.context_mark is not mark:
+            started = exc.context_mark
+            message += f" ({exc.context} at {started.line + 1}:{started.column + 1})"
+        doc.diagnostics.append(Diagnostic(display, where, message))
         return doc
     except yaml.YAMLError as exc:
         doc.error((), f"invalid YAML: {exc}")
@@ -118,8 +122,12 @@ class _Converter:
             raise _Limit(node, f"nesting is deeper than {MAX_DEPTH} levels")
         self.doc.values.setdefault(loc, _position(node))
         if isinstance(node, MappingNode):
+            if node.tag != _TAG + "map":
+                raise _Limit(node, f"unsupported YAML tag '{node.tag}'")
             return self._mapping(node, loc, depth)
         if isinstance(node, SequenceNode):
+            if node.tag != _TAG + "seq":
+                raise _Limit(node, f"unsupported YAML tag '{node.tag}'")
             return [self.convert(item, (*loc, i), depth + 1) for i, item in enumerate(node.value)]
         assert isinstance(node, ScalarNode)
         return self._scalar(node, loc)

@@ -134,8 +134,6 @@ def _stream(
 
 def _params(doc: Document, stream_name: str, stream: Stream, resolver: Resolver) -> tuple[ir.Param, ...]:
     names = _Names(doc, "parameter name")
-    for reserved in ("last_event_id", "body", "self", "service", "broker", "router"):
-        names.owners[reserved] = "ssegen's own parameter"
     result = []
     for location in ("path", "query", "header"):
         for wire_name, schema in getattr(stream.params, location).items():

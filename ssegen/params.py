@@ -33,7 +33,7 @@ def lower_param(doc: Document, location: str, wire_name: str, schema: dict[str, 
     annotation = _annotation(doc, location, schema, loc)
     if annotation is None:
         return None
-    py_name = snake(wire_name) if location == "header" else _python_name(wire_name)
+    py_name = _python_name(snake(wire_name) if location == "header" else wire_name)
     default_literal: str | None = None
     if "default" in schema:
         default = schema["default"]
@@ -67,9 +67,14 @@ def lower_param(doc: Document, location: str, wire_name: str, schema: dict[str, 
     )
 
 
+# Names generated code uses beside the parameters; a parameter gets a trailing "_" instead.
+_OWN_NAMES = frozenset({"last_event_id", "body", "self", "service", "broker", "router", "key"})
+
+
 def _python_name(wire_name: str) -> str:
     # Path and query names already match [A-Za-z_][A-Za-z0-9_]*: only keywords change.
-    return escape_keyword(wire_name) if wire_name.isidentifier() else snake(wire_name)
+    name = escape_keyword(wire_name) if wire_name.isidentifier() else snake(wire_name)
+    return f"{name}_" if name in _OWN_NAMES else name
 
 
 def _annotation(doc: Document, location: str, schema: dict[str, Any], loc: Loc) -> str | None:

@@ -74,7 +74,7 @@ def build_catalogs(paths: Sequence[Path]) -> list[ir.Catalog]:
         doc = workspace.document(path)
         if isinstance(doc.data, dict) and "streams" not in doc.data and "schemas" in doc.data:
             continue  # a schema library: only referenced from other specs
-        spec = validate(doc) if not doc.diagnostics else None
+        spec = validate(doc) if doc.data is not None else None
         if spec is None:
             continue
         check_spec(doc, spec)

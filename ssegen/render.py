@@ -13,6 +13,7 @@ from importlib import resources
 from pathlib import Path
 
 import black
+import isort
 import jinja2
 
 from ssegen import ir
@@ -20,6 +21,14 @@ from ssegen.models import render_models
 from ssegen.text import comment, docstring, pyliteral
 
 _BLACK = black.Mode(target_versions={black.TargetVersion.PY311}, line_length=88)
+# Explicit sections: isort must not guess from the machine it runs on (output is committed).
+_ISORT = isort.Config(
+    profile="black",
+    line_length=88,
+    known_third_party=["fastapi", "pydantic", "ssegen"],
+    default_section="THIRDPARTY",
+    src_paths=(),
+)
 
 
 def templates_dir() -> Path:
@@ -71,7 +80,7 @@ def render_catalogs(catalogs: Sequence[ir.Catalog]) -> dict[str, str]:
 
 
 def _format(source: str) -> str:
-    return black.format_str(source, mode=_BLACK)
+    return black.format_str(isort.code(source, config=_ISORT), mode=_BLACK)
 
 
 def _imports(catalog: ir.Catalog) -> dict[str, bool]:

@@ -11,7 +11,13 @@ from typing import Any
 
 
 def pyliteral(value: Any) -> str:
-    """A Python literal for a JSON-like value: repr() of str, int, float, bool, None, list, dict."""
+    """A Python literal for a JSON-like value: repr() of str, int, float, bool, None, list, dict.
+
+    A multi-line string becomes an implicit concatenation of one literal per
+    line, which the formatter can lay out within the line length.
+    """
+    if isinstance(value, str) and "\n" in value.rstrip("\n"):
+        return "(" + " ".join(repr(line) for line in value.splitlines(keepends=True)) + ")"
     return repr(value)
 
 

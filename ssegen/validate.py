@@ -1,7 +1,15 @@
-"""Validate a loaded document against the spec model, as positioned diagnostics."""
+"""Validate a loaded document against the spec model, as positioned diagnostics.
+
+To report every error of a file at once, validation recovers: a key whose
+value is wrong is reported and dropped (its default applies), and the rest is
+validated again, so one bad `retry` does not hide an undeclared path
+parameter three lines below. A stream or event that cannot stand without the
+dropped key is dropped whole, without a second message.
+"""
 
 from __future__ import annotations
 
+import copy
 import types
 import typing
 from typing import Any
@@ -11,26 +19,103 @@ from pydantic import BaseModel, ValidationError
 from ssegen.loader import Document, Loc
 from ssegen.spec import Spec
 
+_ROUNDS = 50
+# Stand-ins for missing top-level keys, so the streams are still checked.
+_PLACEHOLDERS: dict[Loc, Any] = {
+    ("ssegen",): 1,
+    ("info",): {"title": "?", "version": "?"},
+    ("info", "title"): "?",
+    ("info", "version"): "?",
+}
+
 
 def validate(doc: Document) -> Spec | None:
-    """The spec, or None with every shape error recorded on `doc`."""
+    """The spec, or None when even recovery leaves no valid spec; errors go on `doc`."""
     if not isinstance(doc.data, dict):
         doc.error((), "a spec file must be a mapping with the keys ssegen, info and streams")
         return None
-    try:
-        return Spec.model_validate(doc.data)
-    except ValidationError as exc:
-        for error in exc.errors(include_url=False):
-            loc: Loc = tuple(error["loc"])
-            kind = error["type"]
-            if kind == "extra_forbidden":
-                allowed = ", ".join(sorted(_fields_at(loc[:-1])))
-                doc.error(loc, f"unknown key '{loc[-1]}' (expected one of: {allowed})", key=True)
-            elif kind == "missing":
-                doc.error(loc[:-1], f"missing required key '{loc[-1]}'" + _under(loc[:-1]))
-            else:
-                doc.error(loc, f"{_dotted(loc)}: {_lower_first(error['msg'])}")
-        return None
+    data = copy.deepcopy(doc.data)
+    dropped: set[Loc] = set()
+    reported: set[tuple[Loc, str]] = set()
+    for _ in range(_ROUNDS):
+        try:
+            spec = Spec.model_validate(data)
+        except ValidationError as exc:
+            progress = False
+            for error in exc.errors(include_url=False):
+                loc: Loc = tuple(error["loc"])
+                if error["type"] == "missing" and loc in _PLACEHOLDERS and _within(loc, dropped):
+                    progress |= _fill(data, loc)  # dropped as invalid, reported already
+                    continue
+                if error["type"] == "missing" and _within(loc, dropped):
+                    progress |= _drop(data, _item(loc), dropped)  # it was missing because we dropped it
+                    continue
+                if (loc, error["type"]) not in reported:
+                    reported.add((loc, error["type"]))
+                    _report(doc, loc, error)
+                if error["type"] == "missing" and loc in _PLACEHOLDERS:
+                    progress |= _fill(data, loc)
+                    continue
+                target = _item(loc) if error["type"] == "missing" else loc
+                progress |= _drop(data, target, dropped)
+            if not progress:
+                return None
+        else:
+            # With errors reported, the recovered spec is still checked and lowered
+            # to find more errors, but never rendered (the pipeline sees the errors).
+            return spec
+    return None
+
+
+def _report(doc: Document, loc: Loc, error: Any) -> None:
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        allowed = ", ".join(sorted(_fields_at(loc[:-1])))
+        doc.error(loc, f"unknown key '{loc[-1]}' (expected one of: {allowed})", key=True)
+    elif kind == "missing":
+        doc.error(loc[:-1], f"missing required key '{loc[-1]}'" + _under(loc[:-1]))
+    else:
+        doc.error(loc, f"{_dotted(loc)}: {_lower_first(error['msg'])}")
+
+
+def _item(loc: Loc) -> Loc:
+    """The stream or event (or the document) that holds `loc`."""
+    for depth in (4, 2):  # ("streams", s, "events", e) then ("streams", s)
+        if len(loc) > depth and loc[0] == "streams" and (depth == 2 or loc[2] == "events"):
+            return loc[:depth]
+    return ()
+
+
+def _within(loc: Loc, dropped: set[Loc]) -> bool:
+    return any(loc[: len(d)] == d for d in dropped)
+
+
+def _drop(data: Any, loc: Loc, dropped: set[Loc]) -> bool:
+    if not loc:
+        return False
+    parent = data
+    for part in loc[:-1]:
+        if isinstance(parent, dict) and part in parent:
+            parent = parent[part]
+        elif isinstance(parent, list) and isinstance(part, int) and part < len(parent):
+            parent = parent[part]
+        else:
+            return False
+    if isinstance(parent, list):
+        return _drop(data, loc[:-1], dropped)  # drop the whole list: indices must keep their positions
+    if isinstance(parent, dict) and loc[-1] in parent:
+        del parent[loc[-1]]
+        dropped.add(loc)
+        return True
+    return False
+
+
+def _fill(data: dict[str, Any], loc: Loc) -> bool:
+    parent = data if len(loc) == 1 else data.get(str(loc[0]))
+    if not isinstance(parent, dict):
+        return False
+    parent[str(loc[-1])] = copy.deepcopy(_PLACEHOLDERS[loc])
+    return True
 
 
 def _dotted(loc: Loc) -> str:

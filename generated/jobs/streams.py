@@ -4,10 +4,10 @@
 from ssegen.runtime import EventSpec, StreamSpec
 
 from .events import (
-    JobEventsProgress,
-    JobEventsLog,
     JobEventsCompleted,
     JobEventsFailed,
+    JobEventsLog,
+    JobEventsProgress,
 )
 
 JOB_EVENTS = StreamSpec(

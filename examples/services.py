@@ -1,0 +1,130 @@
+"""Implementations of the generated service contracts, with fake work."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Body, HTTPException
+
+from generated.chat import (
+    ChatCompletionBody,
+    ChatCompletionChunk,
+    ChatCompletionChunkData,
+    ChatCompletionDone,
+    ChatCompletionEvent,
+    ChatCompletionUsage,
+    ChatCompletionUsageData,
+    ChatService,
+)
+from generated.jobs import (
+    JobEventsCompleted,
+    JobEventsCompletedData,
+    JobEventsEvent,
+    JobEventsLog,
+    JobEventsProgress,
+    JobEventsProgressData,
+    JobsService,
+)
+from generated.logs import LogsService, TailEvent, TailLine, TailRotated, TailRotatedData
+from generated.notifications import (
+    AnnouncementsAnnouncement,
+    AnnouncementsPublisher,
+    Notification,
+    UserNotificationsNotification,
+    UserNotificationsPublisher,
+)
+from generated.notifications import build_router as notifications_routes
+
+# Seconds between fake work steps; tests set it to 0 to run fast.
+STEP = float(os.environ.get("EXAMPLE_STEP_SECONDS", "0.2"))
+
+
+class ChatDemo(ChatService):
+    """Echoes the last user message back, one word per chunk, like a tiny LLM."""
+
+    async def chat_completion(self, *, body: ChatCompletionBody) -> AsyncIterator[ChatCompletionEvent]:
+        prompt = body.messages[-1].content
+        words = prompt.split() or ["..."]
+        if body.model == "missing-model":
+            raise HTTPException(404, f"model {body.model!r} not found")
+        for index, word in enumerate(words):
+            await asyncio.sleep(STEP / 4)
+            delta = word if index == 0 else f" {word}"
+            last = index == len(words) - 1
+            yield ChatCompletionChunk(
+                data=ChatCompletionChunkData(index=index, delta=delta, finish_reason="stop" if last else None)
+            )
+        yield ChatCompletionUsage(
+            data=ChatCompletionUsageData(prompt_tokens=len(words), completion_tokens=len(words))
+        )
+        yield ChatCompletionDone()
+
+
+class JobsDemo(JobsService):
+    """A job of ten steps. Event ids count events, so a reconnect skips what the client has."""
+
+    async def job_events(
+        self, *, job_id: str, verbose: bool, last_event_id: int | None
+    ) -> AsyncIterator[JobEventsEvent]:
+        if job_id == "missing":
+            raise HTTPException(404, "no such job")
+        already_sent = last_event_id or 0
+        number = 0
+        for step in range(1, 11):
+            if verbose:
+                number += 1
+                if number > already_sent:
+                    yield JobEventsLog(data=f"step {step} of job {job_id}\nencoding chunk {step}")
+            number += 1
+            if number > already_sent:
+                await asyncio.sleep(STEP)
+                yield JobEventsProgress(data=JobEventsProgressData(percent=step * 10, stage="encode"))
+        yield JobEventsCompleted(data=JobEventsCompletedData(result_url=f"/jobs/{job_id}/result"))
+
+
+class LogsDemo(LogsService):
+    """A log of numbered records; the cursor is the record number, set by the handler."""
+
+    async def tail(
+        self,
+        *,
+        service_: str,
+        level: Literal["debug", "info", "warning", "error"],
+        from_: str | None,
+        x_tenant: str | None,
+        last_event_id: str | None,
+    ) -> AsyncIterator[TailEvent]:
+        position = last_event_id or from_ or "0"
+        if not position.isdigit():
+            raise HTTPException(400, "cursor must be a record number")
+        record = int(position)
+        while True:
+            record += 1
+            await asyncio.sleep(STEP)
+            if record % 25 == 0:
+                yield TailRotated(data=TailRotatedData(file=f"{service_}.log.{record // 25}"), id=str(record))
+            elif record % 7 == 0:
+                trace = f"ERROR request {record} failed\nTraceback (most recent call last):\n  File \"app.py\", line {record}"
+                yield TailLine(data=trace, id=str(record))
+            else:
+                yield TailLine(data=f"INFO [{x_tenant or 'default'}] {service_}: request {record} ok", id=str(record))
+
+
+def notifications_router() -> APIRouter:
+    """The generated subscriber routes, plus two publishing endpoints for the demo."""
+    router = notifications_routes()
+    users = UserNotificationsPublisher()
+    announcements = AnnouncementsPublisher()
+
+    @router.post("/users/{user_id}/notifications", status_code=202)
+    async def notify(user_id: int, notification: Annotated[Notification, Body()]) -> None:
+        await users.publish(UserNotificationsNotification(data=notification), user_id=user_id)
+
+    @router.post("/announcements", status_code=202)
+    async def announce(text: Annotated[str, Body(embed=True)]) -> None:
+        await announcements.publish(AnnouncementsAnnouncement(data=text))
+
+    return router
