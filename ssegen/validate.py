@@ -42,12 +42,15 @@ def validate(doc: Document) -> Spec | None:
             spec = Spec.model_validate(data)
         except ValidationError as exc:
             progress = False
+            before = set(dropped)
             for error in exc.errors(include_url=False):
                 loc: Loc = tuple(error["loc"])
-                if error["type"] == "missing" and loc in _PLACEHOLDERS and _within(loc, dropped):
+                if any(len(d) > len(loc) and d[: len(loc)] == loc for d in before):
+                    continue  # a container emptied by our own drops: not the user's error
+                if error["type"] == "missing" and loc in _PLACEHOLDERS and _within(loc, before):
                     progress |= _fill(data, loc)  # dropped as invalid, reported already
                     continue
-                if error["type"] == "missing" and _within(loc, dropped):
+                if error["type"] == "missing" and _within(loc, before):
                     progress |= _drop(data, _item(loc), dropped)  # it was missing because we dropped it
                     continue
                 if (loc, error["type"]) not in reported:
