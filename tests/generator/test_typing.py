@@ -1,0 +1,70 @@
+"""Generated code is `mypy --strict` and `ruff` clean, and its types bite.
+
+mypy must reject an implementation that yields an event of another stream,
+which is the point of a typed contract.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _mypy(*targets: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--config-file", str(ROOT / "pyproject.toml"), *targets],
+        cwd=cwd, capture_output=True, text=True, timeout=600,
+    )
+
+
+def test_generated_and_example_code_pass_mypy_strict() -> None:
+    result = _mypy("generated/", "examples/")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_generated_code_passes_ruff() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "generated/"], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mypy_rejects_an_event_of_another_stream(tmp_path: Path) -> None:
+    bad = ROOT / "examples" / "_typing_probe.py"
+    bad.write_text(
+        textwrap.dedent(
+            """
+            from collections.abc import AsyncIterator
+
+            from generated.chat import ChatCompletionDone, ChatCompletionEvent
+            from generated.jobs import JobEventsEvent, JobEventsProgress, JobEventsProgressData, JobsService
+
+
+            class WrongEvent(JobsService):
+                async def job_events(
+                    self, *, job_id: str, verbose: bool, last_event_id: int | None
+                ) -> AsyncIterator[JobEventsEvent]:
+                    yield JobEventsProgress(data=JobEventsProgressData(percent=1))
+                    yield ChatCompletionDone()
+
+
+            class WrongStream(JobsService):
+                async def job_events(
+                    self, *, job_id: str, verbose: bool, last_event_id: int | None
+                ) -> AsyncIterator[ChatCompletionEvent]:
+                    yield ChatCompletionDone()
+            """
+        )
+    )
+    try:
+        result = _mypy(str(bad.relative_to(ROOT)))
+    finally:
+        bad.unlink()
+    out = result.stdout
+    assert result.returncode == 1, out
+    assert 'Incompatible types in "yield" (actual type "ChatCompletionDone"' in out, out
+    assert 'Return type "AsyncIterator[ChatCompletionChunk | ChatCompletionUsage | ChatCompletionDone | ChatCompletionError]" of "job_events" incompatible' in out, out
