@@ -46,11 +46,18 @@ def main() -> None:
             shutil.rmtree(work / "generated", ignore_errors=True)
             started = time.perf_counter()
             # A whole CLI run, interpreter start-up and imports included.
-            subprocess.run([sys.executable, "-m", "ssegen", "build", "specs"], cwd=work, check=True, capture_output=True)
+            subprocess.run(
+                [sys.executable, "-m", "ssegen", "build", "specs"],
+                cwd=work,
+                check=True,
+                capture_output=True,
+            )
             times.append(time.perf_counter() - started)
         files = sum(1 for p in (work / "generated").rglob("*") if p.is_file())
     print(f"ssegen build: {args.specs} specs -> {files} files")
-    print(f"  wall time per CLI run: median {statistics.median(times):.2f}s (runs: {', '.join(f'{t:.2f}' for t in times)})")
+    print(
+        f"  wall time per CLI run: median {statistics.median(times):.2f}s (runs: {', '.join(f'{t:.2f}' for t in times)})"
+    )
     print(f"  per spec: {statistics.median(times) / args.specs * 1000:.0f} ms")
 
 

@@ -45,7 +45,9 @@ STEP = float(os.environ.get("EXAMPLE_STEP_SECONDS", "0.2"))
 class ChatDemo(ChatService):
     """Echoes the last user message back, one word per chunk, like a tiny LLM."""
 
-    async def chat_completion(self, *, body: ChatCompletionBody) -> AsyncIterator[ChatCompletionEvent]:
+    async def chat_completion(
+        self, *, body: ChatCompletionBody
+    ) -> AsyncIterator[ChatCompletionEvent]:
         prompt = body.messages[-1].content
         words = prompt.split() or ["..."]
         if body.model == "missing-model":
@@ -55,7 +57,9 @@ class ChatDemo(ChatService):
             delta = word if index == 0 else f" {word}"
             last = index == len(words) - 1
             yield ChatCompletionChunk(
-                data=ChatCompletionChunkData(index=index, delta=delta, finish_reason="stop" if last else None)
+                data=ChatCompletionChunkData(
+                    index=index, delta=delta, finish_reason="stop" if last else None
+                )
             )
         yield ChatCompletionUsage(
             data=ChatCompletionUsageData(prompt_tokens=len(words), completion_tokens=len(words))
@@ -81,7 +85,9 @@ class JobsDemo(JobsService):
             number += 1
             if number > already_sent:
                 await asyncio.sleep(STEP)
-                yield JobEventsProgress(data=JobEventsProgressData(percent=step * 10, stage="encode"))
+                yield JobEventsProgress(
+                    data=JobEventsProgressData(percent=step * 10, stage="encode")
+                )
         yield JobEventsCompleted(data=JobEventsCompletedData(result_url=f"/jobs/{job_id}/result"))
 
 
@@ -105,12 +111,17 @@ class LogsDemo(LogsService):
             record += 1
             await asyncio.sleep(STEP)
             if record % 25 == 0:
-                yield TailRotated(data=TailRotatedData(file=f"{service_}.log.{record // 25}"), id=str(record))
+                yield TailRotated(
+                    data=TailRotatedData(file=f"{service_}.log.{record // 25}"), id=str(record)
+                )
             elif record % 7 == 0:
-                trace = f"ERROR request {record} failed\nTraceback (most recent call last):\n  File \"app.py\", line {record}"
+                trace = f'ERROR request {record} failed\nTraceback (most recent call last):\n  File "app.py", line {record}'
                 yield TailLine(data=trace, id=str(record))
             else:
-                yield TailLine(data=f"INFO [{x_tenant or 'default'}] {service_}: request {record} ok", id=str(record))
+                yield TailLine(
+                    data=f"INFO [{x_tenant or 'default'}] {service_}: request {record} ok",
+                    id=str(record),
+                )
 
 
 def notifications_router() -> APIRouter:

@@ -25,12 +25,19 @@ _BODYLESS = ("GET",)
 
 
 def check_spec(doc: Document, spec: Spec) -> None:
-    if spec.package is not None:
-        if not spec.package.isidentifier() or keyword.iskeyword(spec.package):
-            doc.error(("package",), f"package '{spec.package}' must be a valid, non-keyword Python identifier")
+    if spec.package is not None and (
+        not spec.package.isidentifier() or keyword.iskeyword(spec.package)
+    ):
+        doc.error(
+            ("package",), f"package '{spec.package}' must be a valid, non-keyword Python identifier"
+        )
     for name in spec.schemas:
         if not SCHEMA_NAME.match(name):
-            doc.error(("schemas", name), f"schema name '{name}' must match {SCHEMA_NAME.pattern}", key=True)
+            doc.error(
+                ("schemas", name),
+                f"schema name '{name}' must match {SCHEMA_NAME.pattern}",
+                key=True,
+            )
     routes: dict[tuple[str, str], str] = {}
     for name, stream in spec.streams.items():
         loc = ("streams", name)
@@ -58,7 +65,11 @@ def _check_stream(doc: Document, name: str, stream: Stream) -> None:
                     key=True,
                 )
     if stream.body is not None and stream.method in _BODYLESS:
-        doc.error((*loc, "body"), f"a {stream.method} stream cannot have a body: use POST, PUT or PATCH", key=True)
+        doc.error(
+            (*loc, "body"),
+            f"a {stream.method} stream cannot have a body: use POST, PUT or PATCH",
+            key=True,
+        )
     if stream.resume and stream.resume.query and stream.resume.query in stream.params.query:
         doc.error(
             (*loc, "resume", "query"),
@@ -73,11 +84,18 @@ def _check_stream(doc: Document, name: str, stream: Stream) -> None:
     for event_name, event in stream.events.items():
         event_loc = (*loc, "events", event_name)
         if not EVENT_NAME.match(event_name):
-            doc.error(event_loc, f"event name '{event_name}' must match {EVENT_NAME.pattern}", key=True)
+            doc.error(
+                event_loc, f"event name '{event_name}' must match {EVENT_NAME.pattern}", key=True
+            )
         if event.data is not None and event.text is not None:
-            doc.error(event_loc, f"event '{event_name}' has both 'data' and 'text': choose one", key=True)
+            doc.error(
+                event_loc, f"event '{event_name}' has both 'data' and 'text': choose one", key=True
+            )
         if event.text is not None and event.text is not True and not isinstance(event.text, dict):
-            doc.error((*event_loc, "text"), "'text' must be true or a string schema such as {const: '[DONE]'}")
+            doc.error(
+                (*event_loc, "text"),
+                "'text' must be true or a string schema such as {const: '[DONE]'}",
+            )
     if stream.topic is not None:
         _check_topic(doc, name, stream)
 
@@ -90,7 +108,10 @@ def _check_path(doc: Document, name: str, stream: Stream) -> None:
     declared = stream.params.path
     for param in used:
         if used.count(param) > 1:
-            doc.error((*loc, "path"), f"path parameter '{param}' appears more than once in '{stream.path}'")
+            doc.error(
+                (*loc, "path"),
+                f"path parameter '{param}' appears more than once in '{stream.path}'",
+            )
         elif param not in declared:
             doc.error((*loc, "path"), f"path parameter '{param}' is not declared under params.path")
     for param in declared:
@@ -106,7 +127,10 @@ def _check_topic(doc: Document, name: str, stream: Stream) -> None:
     loc = ("streams", name, "topic")
     assert stream.topic is not None
     if stream.method != "GET":
-        doc.error(("streams", name, "method"), "a topic stream is subscribed to with GET (EventSource only sends GET)")
+        doc.error(
+            ("streams", name, "method"),
+            "a topic stream is subscribed to with GET (EventSource only sends GET)",
+        )
     if stream.body is not None:
         doc.error(("streams", name, "body"), "a topic stream cannot have a body", key=True)
     if stream.resume is not None and stream.resume.ids == "handler":
@@ -117,4 +141,6 @@ def _check_topic(doc: Document, name: str, stream: Stream) -> None:
     known = {**stream.params.path, **stream.params.query}
     for i, key in enumerate(stream.topic.key or []):
         if key not in known:
-            doc.error((*loc, "key", i), f"topic key '{key}' is not a path or query parameter of '{name}'")
+            doc.error(
+                (*loc, "key", i), f"topic key '{key}' is not a path or query parameter of '{name}'"
+            )

@@ -68,5 +68,11 @@ def _parser() -> argparse.ArgumentParser:
     ):
         command = commands.add_parser(name, help=summary, description=summary)
         command.add_argument("specs", nargs="*", help="spec files or folders (default: specs/)")
-        command.add_argument("-o", "--out", type=Path, default=Path("generated"), help="output folder (default: generated/)")
+        command.add_argument(
+            "-o",
+            "--out",
+            type=Path,
+            default=Path("generated"),
+            help="output folder (default: generated/)",
+        )
     return parser

@@ -81,6 +81,11 @@ class Stream:
     topic: Topic | None
 
     @property
+    def has_arguments(self) -> bool:
+        """Whether the handler takes any keyword argument (a bare `*` needs one)."""
+        return bool(self.params or self.body or self.ids)
+
+    @property
     def error_event(self) -> Event | None:
         return next((event for event in self.events if event.error), None)
 
@@ -120,7 +125,9 @@ class Catalog:
     @property
     def payload_models(self) -> list[str]:
         """Model classes the event classes refer to."""
-        return sorted({e.data_annotation for e in self.events if e.payload == "json" and e.data_annotation})
+        return sorted(
+            {e.data_annotation for e in self.events if e.payload == "json" and e.data_annotation}
+        )
 
     @property
     def body_models(self) -> list[str]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from jsonschema import Draft202012Validator
-
 from ssegen import ir
 from ssegen.loader import Document, Loc
 from ssegen.naming import constant, pascal, snake
@@ -21,10 +20,33 @@ from ssegen.spec import Event, Spec, Stream
 # Names the generated modules import or define themselves.
 RESERVED = frozenset(
     {
-        "Annotated", "Any", "AsyncIterable", "AsyncIterator", "ABC", "APIRouter", "BaseModel",
-        "Body", "Broker", "ClassVar", "EventSpec", "EventStreamResponse", "Field", "Header",
-        "Literal", "Path", "Query", "RootModel", "StreamSpec", "TopicSpec", "abstractmethod",
-        "build_router", "dataclass", "default_broker", "serve", "serve_topic", "Enum",
+        "Annotated",
+        "Any",
+        "AsyncIterable",
+        "AsyncIterator",
+        "ABC",
+        "APIRouter",
+        "BaseModel",
+        "Body",
+        "Broker",
+        "ClassVar",
+        "EventSpec",
+        "EventStreamResponse",
+        "Field",
+        "Header",
+        "Literal",
+        "Path",
+        "Query",
+        "RootModel",
+        "StreamSpec",
+        "TopicSpec",
+        "abstractmethod",
+        "build_router",
+        "dataclass",
+        "default_broker",
+        "serve",
+        "serve_topic",
+        "Enum",
     }
 )
 
@@ -39,10 +61,16 @@ class _Names:
 
     def claim(self, name: str, owner: str, loc: Loc) -> str:
         if name in RESERVED:
-            self.doc.error(loc, f"{owner} becomes Python name '{name}', which generated code reserves", key=True)
+            self.doc.error(
+                loc,
+                f"{owner} becomes Python name '{name}', which generated code reserves",
+                key=True,
+            )
         elif name in self.owners:
             self.doc.error(
-                loc, f"{owner} and {self.owners[name]} both become Python {self.what} '{name}'", key=True
+                loc,
+                f"{owner} and {self.owners[name]} both become Python {self.what} '{name}'",
+                key=True,
             )
         else:
             self.owners[name] = owner
@@ -88,11 +116,21 @@ def _stream(
     owner = f"stream '{name}'"
     prefix = pascal(name)
     method_name = methods.claim(snake(name), owner, loc)
-    error_hook = methods.claim(f"{snake(name).rstrip('_')}_error", f"the error hook of {owner}", loc)
+    error_hook = methods.claim(
+        f"{snake(name).rstrip('_')}_error", f"the error hook of {owner}", loc
+    )
     params = _params(doc, name, stream, resolver)
     body = None
     if stream.body is not None:
-        annotation = _model(doc, resolver, classes, stream.body, f"{prefix}Body", f"the body of {owner}", (*loc, "body"))
+        annotation = _model(
+            doc,
+            resolver,
+            classes,
+            stream.body,
+            f"{prefix}Body",
+            f"the body of {owner}",
+            (*loc, "body"),
+        )
         body = ir.Body(annotation, resolver.rewrite(doc, stream.body, (*loc, "body")))
     events = tuple(
         _event(doc, name, event_name, event, resolver, classes, stream)
@@ -104,7 +142,9 @@ def _stream(
         topic = ir.Topic(
             const_name=constants.claim(f"{constant(name)}_TOPIC", f"the topic of {owner}", loc),
             publisher_class=classes.claim(f"{prefix}Publisher", f"the publisher of {owner}", loc),
-            key=tuple(p for k in key_names for p in params if p.wire_name == k and p.location != "header"),
+            key=tuple(
+                p for k in key_names for p in params if p.wire_name == k and p.location != "header"
+            ),
             keep=stream.topic.keep,
             ttl=stream.topic.ttl,
         )
@@ -132,7 +172,9 @@ def _stream(
     )
 
 
-def _params(doc: Document, stream_name: str, stream: Stream, resolver: Resolver) -> tuple[ir.Param, ...]:
+def _params(
+    doc: Document, stream_name: str, stream: Stream, resolver: Resolver
+) -> tuple[ir.Param, ...]:
     names = _Names(doc, "parameter name")
     result = []
     for location in ("path", "query", "header"):
@@ -147,7 +189,13 @@ def _params(doc: Document, stream_name: str, stream: Stream, resolver: Resolver)
 
 
 def _event(
-    doc: Document, stream_name: str, name: str, event: Event, resolver: Resolver, classes: _Names, stream: Stream
+    doc: Document,
+    stream_name: str,
+    name: str,
+    event: Event,
+    resolver: Resolver,
+    classes: _Names,
+    stream: Stream,
 ) -> ir.Event:
     loc: Loc = ("streams", stream_name, "events", name)
     owner = f"event '{name}' of stream '{stream_name}'"
@@ -156,11 +204,23 @@ def _event(
     annotation = default = schema = None
     if event.data is not None:
         payload = "json"
-        annotation = _model(doc, resolver, classes, event.data, f"{class_name}Data", f"the data of {owner}", (*loc, "data"))
+        annotation = _model(
+            doc,
+            resolver,
+            classes,
+            event.data,
+            f"{class_name}Data",
+            f"the data of {owner}",
+            (*loc, "data"),
+        )
         schema = resolver.rewrite(doc, event.data, (*loc, "data"))
     elif event.text is not None:
         payload = "text"
-        schema = {"type": "string"} if event.text is True else resolver.rewrite(doc, event.text, (*loc, "text"))
+        schema = (
+            {"type": "string"}
+            if event.text is True
+            else resolver.rewrite(doc, event.text, (*loc, "text"))
+        )
         annotation, default = _text_annotation(doc, schema, (*loc, "text"))
     examples = tuple(event.examples or ())
     _check_examples(doc, resolver, payload, schema, examples, (*loc, "examples"))
@@ -202,7 +262,11 @@ def _text_annotation(doc: Document, schema: dict[str, Any], loc: Loc) -> tuple[s
         return f"Literal[{schema['const']!r}]", repr(schema["const"])
     if "enum" in schema:
         values = schema["enum"]
-        if not isinstance(values, list) or not values or not all(isinstance(v, str) for v in values):
+        if (
+            not isinstance(values, list)
+            or not values
+            or not all(isinstance(v, str) for v in values)
+        ):
             doc.error(loc, "a text payload's enum must be a list of strings")
             return "str", None
         return "Literal[" + ", ".join(repr(v) for v in values) + "]", None
@@ -210,18 +274,25 @@ def _text_annotation(doc: Document, schema: dict[str, Any], loc: Loc) -> tuple[s
 
 
 def _check_examples(
-    doc: Document, resolver: Resolver, payload: str, schema: dict[str, Any] | None, examples: tuple[Any, ...], loc: Loc
+    doc: Document,
+    resolver: Resolver,
+    payload: str,
+    schema: dict[str, Any] | None,
+    examples: tuple[Any, ...],
+    loc: Loc,
 ) -> None:
     if payload == "none":
         if examples:
             doc.error(loc, "an event without a payload cannot have examples", key=True)
         return
     assert schema is not None
-    validator = Draft202012Validator({**schema, "$defs": {**resolver.defs, **schema.get("$defs", {})}})
+    validator = Draft202012Validator(
+        {**schema, "$defs": {**resolver.defs, **schema.get("$defs", {})}}
+    )
     for i, example in enumerate(examples):
         try:
             error = next(iter(validator.iter_errors(example)), None)
-        except Exception as exc:  # a broken schema was reported already; say why the example can't be checked
+        except Exception as exc:  # noqa: BLE001 - a broken schema was reported already; say why the example can't be checked
             doc.error((*loc, i), f"example cannot be checked: {exc}")
             continue
         if error is not None:

@@ -11,8 +11,9 @@ import ast
 import warnings
 from typing import Any
 
-from datamodel_code_generator import DataModelType, InputFileType, PythonVersion, generate
-from datamodel_code_generator.format import Formatter
+from datamodel_code_generator import LiteralType, generate
+from datamodel_code_generator.enums import DataModelType, InputFileType
+from datamodel_code_generator.format import Formatter, PythonVersion
 
 
 class ModelError(Exception):
@@ -41,7 +42,7 @@ def render_models(defs: dict[str, dict[str, Any]], header: str) -> str:
                 use_double_quotes=True,
                 use_schema_description=True,
                 use_field_description=True,
-                enum_field_as_literal="all",
+                enum_field_as_literal=LiteralType.All,
             )
         except Exception as exc:  # the generator raises many kinds; all mean "these schemas"
             raise ModelError(f"datamodel-code-generator failed: {exc}") from exc

@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from jsonschema import Draft202012Validator
-
 from ssegen import ir
 from ssegen.loader import Document, Loc
 from ssegen.naming import escape_keyword, snake
@@ -29,7 +28,9 @@ _CONSTRAINTS = {
 }
 
 
-def lower_param(doc: Document, location: str, wire_name: str, schema: dict[str, Any], loc: Loc) -> ir.Param | None:
+def lower_param(
+    doc: Document, location: str, wire_name: str, schema: dict[str, Any], loc: Loc
+) -> ir.Param | None:
     annotation = _annotation(doc, location, schema, loc)
     if annotation is None:
         return None
@@ -38,9 +39,15 @@ def lower_param(doc: Document, location: str, wire_name: str, schema: dict[str, 
     if "default" in schema:
         default = schema["default"]
         if location == "path":
-            doc.error((*loc, "default"), "a path parameter is always required: remove its default", key=True)
+            doc.error(
+                (*loc, "default"),
+                "a path parameter is always required: remove its default",
+                key=True,
+            )
         elif next(iter(Draft202012Validator(schema).iter_errors(default)), None) is not None:
-            doc.error((*loc, "default"), f"default {default!r} does not match the parameter's schema")
+            doc.error(
+                (*loc, "default"), f"default {default!r} does not match the parameter's schema"
+            )
         else:
             default_literal = repr(default)
     elif location != "path":
@@ -63,7 +70,9 @@ def lower_param(doc: Document, location: str, wire_name: str, schema: dict[str, 
         route_annotation=f"Annotated[{annotation}, {function}({', '.join(kwargs)})]",
         default_literal=default_literal,
         schema=schema,
-        description=schema.get("description") if isinstance(schema.get("description"), str) else None,
+        description=schema.get("description")
+        if isinstance(schema.get("description"), str)
+        else None,
     )
 
 
@@ -81,7 +90,11 @@ def _annotation(doc: Document, location: str, schema: dict[str, Any], loc: Loc) 
     scalar = _scalar(schema)
     if scalar is not None:
         return scalar
-    if location != "path" and schema.get("type") == "array" and isinstance(schema.get("items"), dict):
+    if (
+        location != "path"
+        and schema.get("type") == "array"
+        and isinstance(schema.get("items"), dict)
+    ):
         item = _scalar(schema["items"])
         if item is not None:
             return f"list[{item}]"

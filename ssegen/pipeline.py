@@ -54,7 +54,9 @@ def discover(paths: Sequence[Path]) -> tuple[list[Path], list[Diagnostic]]:
     problems: list[Diagnostic] = []
     for path in paths:
         if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*") if p.suffix in SPEC_SUFFIXES and p.is_file()))
+            found.extend(
+                sorted(p for p in path.rglob("*") if p.suffix in SPEC_SUFFIXES and p.is_file())
+            )
         elif path.is_file():
             found.append(path)
         else:
@@ -65,7 +67,9 @@ def discover(paths: Sequence[Path]) -> tuple[list[Path], list[Diagnostic]]:
 def build_catalogs(paths: Sequence[Path]) -> list[ir.Catalog]:
     files, problems = discover(paths)
     if not files and not problems:
-        problems.append(Diagnostic(", ".join(_display(p) for p in paths), Position(), "no spec files found"))
+        problems.append(
+            Diagnostic(", ".join(_display(p) for p in paths), Position(), "no spec files found")
+        )
     roots = [(p if p.is_dir() else p.parent).resolve() for p in paths if p.exists()]
     workspace = _Workspace(roots)
     catalogs: list[ir.Catalog] = []
@@ -80,8 +84,12 @@ def build_catalogs(paths: Sequence[Path]) -> list[ir.Catalog]:
         check_spec(doc, spec)
         package = spec.package or package_from_stem(path.stem)
         if package in packages or package in _RESERVED_PACKAGES:
-            why = f"is also built from {packages[package]}" if package in packages else "is reserved"
-            doc.error(("package",), f"package '{package}' {why}; set a different 'package'", key=True)
+            why = (
+                f"is also built from {packages[package]}" if package in packages else "is reserved"
+            )
+            doc.error(
+                ("package",), f"package '{package}' {why}; set a different 'package'", key=True
+            )
         packages.setdefault(package, doc.path)
         catalog = lower(doc, spec, Resolver(doc, workspace.sibling), package, doc.path)
         if not doc.diagnostics:

@@ -15,12 +15,12 @@ from pathlib import Path
 import black
 import isort
 import jinja2
-
+from black.mode import TargetVersion
 from ssegen import ir
 from ssegen.models import render_models
 from ssegen.text import comment, docstring, pyliteral
 
-_BLACK = black.Mode(target_versions={black.TargetVersion.PY311}, line_length=88)
+_BLACK = black.Mode(target_versions={TargetVersion.PY311}, line_length=88)
 # Explicit sections: isort must not guess from the machine it runs on (output is committed).
 _ISORT = isort.Config(
     profile="black",
@@ -80,7 +80,10 @@ def render_catalogs(catalogs: Sequence[ir.Catalog]) -> dict[str, str]:
 
 
 def _format(source: str) -> str:
-    return black.format_str(isort.code(source, config=_ISORT), mode=_BLACK)
+    formatted = black.format_str(isort.code(source, config=_ISORT), mode=_BLACK)
+    # black parses leniently; a template bug must fail here, not in the user's app.
+    compile(formatted, "<generated>", "exec", dont_inherit=True)
+    return formatted
 
 
 def _imports(catalog: ir.Catalog) -> dict[str, bool]:

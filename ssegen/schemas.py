@@ -15,7 +15,6 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
-
 from ssegen.loader import Document, Loc
 from ssegen.naming import pascal
 
@@ -91,7 +90,9 @@ class Resolver:
             return "#"
         file_part, hash_sign, pointer = ref.partition("#")
         if not hash_sign or not pointer.startswith("/schemas/") or pointer.count("/") != 2:
-            doc.error(loc, f"unsupported $ref '{ref}': use '#/schemas/Name' or 'file.yaml#/schemas/Name'")
+            doc.error(
+                loc, f"unsupported $ref '{ref}': use '#/schemas/Name' or 'file.yaml#/schemas/Name'"
+            )
             return "#"
         name = pointer.removeprefix("/schemas/")
         target = doc
@@ -102,7 +103,10 @@ class Resolver:
             target = sibling
         schemas = target.data.get("schemas") if isinstance(target.data, dict) else None
         if not isinstance(schemas, dict) or name not in schemas:
-            doc.error(loc, f"$ref '{ref}' points to no schema: '{name}' is not under schemas in {target.path}")
+            doc.error(
+                loc,
+                f"$ref '{ref}' points to no schema: '{name}' is not under schemas in {target.path}",
+            )
             return "#"
         if target is self.doc:
             return "#/$defs/" + pascal(name)
@@ -110,8 +114,15 @@ class Resolver:
 
     def _sibling(self, doc: Document, file_part: str, loc: Loc) -> Document | None:
         relative = PurePosixPath(file_part)
-        if relative.is_absolute() or ".." in relative.parts or "\\" in file_part or ":" in file_part:
-            doc.error(loc, f"$ref file '{file_part}' must be a relative path inside the specs folder")
+        if (
+            relative.is_absolute()
+            or ".." in relative.parts
+            or "\\" in file_part
+            or ":" in file_part
+        ):
+            doc.error(
+                loc, f"$ref file '{file_part}' must be a relative path inside the specs folder"
+            )
             return None
         sibling = self.open_sibling(doc, file_part)
         if sibling is None:

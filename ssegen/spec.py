@@ -40,8 +40,6 @@ class Params(_Strict):
     header: dict[str, Schema] = {}
 
 
-
-
 class Resume(_Strict):
     ids: Literal["sequence", "handler"]
     query: str | None = Field(default=None, pattern=QUERY_NAME.pattern)
@@ -86,12 +84,9 @@ class Stream(_Strict):
         return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
-
 class Spec(_Strict):
     ssegen: Literal[1]
     info: Info
     package: str | None = None
     schemas: dict[str, Any] = {}
     streams: dict[str, Stream] = Field(min_length=1)
-
-

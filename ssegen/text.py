@@ -44,7 +44,9 @@ def docstring(text: str) -> str:
 
 def comment(text: str) -> str:
     """`text` on one line, safe after `#` (and inside a Markdown or HTML comment)."""
-    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text).replace("-->", "--\\>")
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text).replace(
+        "-->", "--\\>"
+    )
 
 
 def first_line(text: str | None) -> str:

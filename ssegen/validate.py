@@ -15,7 +15,6 @@ import typing
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-
 from ssegen.loader import Document, Loc
 from ssegen.spec import Spec
 
@@ -51,7 +50,9 @@ def validate(doc: Document) -> Spec | None:
                     progress |= _fill(data, loc)  # dropped as invalid, reported already
                     continue
                 if error["type"] == "missing" and _within(loc, before):
-                    progress |= _drop(data, _item(loc), dropped)  # it was missing because we dropped it
+                    progress |= _drop(
+                        data, _item(loc), dropped
+                    )  # it was missing because we dropped it
                     continue
                 if (loc, error["type"]) not in reported:
                     reported.add((loc, error["type"]))
@@ -98,14 +99,12 @@ def _drop(data: Any, loc: Loc, dropped: set[Loc]) -> bool:
         return False
     parent = data
     for part in loc[:-1]:
-        if isinstance(parent, dict) and part in parent:
-            parent = parent[part]
-        elif isinstance(parent, list) and isinstance(part, int) and part < len(parent):
-            parent = parent[part]
-        else:
+        parent = _child(parent, part)
+        if parent is None:
             return False
     if isinstance(parent, list):
-        return _drop(data, loc[:-1], dropped)  # drop the whole list: indices must keep their positions
+        # Drop the whole list: the other items must keep their indices (positions).
+        return _drop(data, loc[:-1], dropped)
     if isinstance(parent, dict) and loc[-1] in parent:
         del parent[loc[-1]]
         dropped.add(loc)
@@ -119,6 +118,14 @@ def _fill(data: dict[str, Any], loc: Loc) -> bool:
         return False
     parent[str(loc[-1])] = copy.deepcopy(_PLACEHOLDERS[loc])
     return True
+
+
+def _child(node: Any, part: str | int) -> Any:
+    if isinstance(node, dict):
+        return node.get(part)
+    if isinstance(node, list) and isinstance(part, int) and part < len(node):
+        return node[part]
+    return None
 
 
 def _dotted(loc: Loc) -> str:

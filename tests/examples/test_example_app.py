@@ -23,7 +23,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def base() -> Iterator[str]:
-    with serve_in_process("examples.app:app", cwd=ROOT, env={"EXAMPLE_STEP_SECONDS": "0.01"}) as url:
+    with serve_in_process(
+        "examples.app:app", cwd=ROOT, env={"EXAMPLE_STEP_SECONDS": "0.01"}
+    ) as url:
         yield url
 
 
@@ -64,7 +66,9 @@ def test_query_fallback_and_header_precedence(base: str) -> None:
     with httpx.stream("GET", f"{base}/jobs/1/events?last_event_id=9", timeout=10) as response:
         assert [e["lastEventId"] for e in _events(response)] == ["10", "11"]
     headers = {"Last-Event-ID": "10"}
-    with httpx.stream("GET", f"{base}/jobs/1/events?last_event_id=2", headers=headers, timeout=10) as response:
+    with httpx.stream(
+        "GET", f"{base}/jobs/1/events?last_event_id=2", headers=headers, timeout=10
+    ) as response:
         assert [e["type"] for e in _events(response)] == ["completed"]
 
 
@@ -79,7 +83,10 @@ def test_bad_resume_position_and_handler_errors_are_real_http_errors(base: str) 
 
 
 def test_chat_completion_streams_chunks_then_the_done_sentinel(base: str) -> None:
-    body = {"model": "small-chat-1", "messages": [{"role": "user", "content": "hello streaming world"}]}
+    body = {
+        "model": "small-chat-1",
+        "messages": [{"role": "user", "content": "hello streaming world"}],
+    }
     with httpx.stream("POST", f"{base}/v1/chat/completions", json=body, timeout=10) as response:
         assert response.status_code == 200
         events = _events(response)
@@ -87,7 +94,9 @@ def test_chat_completion_streams_chunks_then_the_done_sentinel(base: str) -> Non
     assert "".join(json.loads(e["data"])["delta"] for e in events[:3]) == "hello streaming world"
     assert events[-1]["data"] == "[DONE]"
     assert all(e["lastEventId"] == "" for e in events)  # not resumable: no ids
-    invalid = httpx.post(f"{base}/v1/chat/completions", json={"model": "m", "messages": []}, timeout=10)
+    invalid = httpx.post(
+        f"{base}/v1/chat/completions", json={"model": "m", "messages": []}, timeout=10
+    )
     assert invalid.status_code == 422
     missing = httpx.post(
         f"{base}/v1/chat/completions",
@@ -99,7 +108,9 @@ def test_chat_completion_streams_chunks_then_the_done_sentinel(base: str) -> Non
 
 def test_log_tail_sends_multi_line_records_and_resumes_at_the_handler_cursor(base: str) -> None:
     url = f"{base}/services/api/logs?level=info"
-    with httpx.stream("GET", url, headers={"X-Tenant": "acme", "Last-Event-ID": "5"}, timeout=10) as response:
+    with httpx.stream(
+        "GET", url, headers={"X-Tenant": "acme", "Last-Event-ID": "5"}, timeout=10
+    ) as response:
         events = _events(response, limit=3)
     assert [e["lastEventId"] for e in events] == ["6", "7", "8"]
     assert events[0]["data"] == "INFO [acme] api: request 6 ok"

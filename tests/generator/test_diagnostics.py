@@ -10,7 +10,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from ssegen.cli import main
 
 CASES = Path(__file__).parent / "diagnostics"

@@ -10,7 +10,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from ssegen.output import with_manifest
 from ssegen.pipeline import build_files
 

@@ -17,7 +17,6 @@ from typing import Any
 
 import pytest
 import yaml
-
 from ssegen.cli import main
 from ssegen.diagnostics import SpecError
 from ssegen.pipeline import build_files
@@ -30,9 +29,9 @@ HOSTILE = [
     f"'''); {PAYLOAD}; ('''",
     f'"); {PAYLOAD}; ("',
     f"\\'); {PAYLOAD} #",
-    f"\\\"\"\"\n{PAYLOAD}\n\"\"\"",
+    f'\\"""\n{PAYLOAD}\n"""',
     f"line one\n{PAYLOAD}\r\nline three\rfour",
-    f"trailing backslash \\",
+    "trailing backslash \\",
     f"\u2028{PAYLOAD}\u2029\x85\x0b\x0c",
     f"{{{{ {PAYLOAD} }}}} {{% raw %}} {{# x #}}",
     f"--> <!-- {PAYLOAD} -->",
@@ -53,7 +52,12 @@ def _hostile_spec() -> dict[str, Any]:
                 "title": text,
                 "description": text,
                 "properties": {
-                    "value": {"type": "string", "description": text, "default": text, "enum": [text, "ok"]},
+                    "value": {
+                        "type": "string",
+                        "description": text,
+                        "default": text,
+                        "enum": [text, "ok"],
+                    },
                     "pattern": {"type": "string", "pattern": "^[a-z]+$", "description": text},
                 },
             },
@@ -65,7 +69,13 @@ def _hostile_spec() -> dict[str, Any]:
         "ssegen": 1,
         "info": {"title": HOSTILE[1], "version": HOSTILE[2], "description": HOSTILE[6]},
         "package": "hostile",
-        "schemas": {"Thing": {"type": "object", "description": HOSTILE[5], "properties": {"a": {"const": HOSTILE[3]}}}},
+        "schemas": {
+            "Thing": {
+                "type": "object",
+                "description": HOSTILE[5],
+                "properties": {"a": {"const": HOSTILE[3]}},
+            }
+        },
         "streams": {
             "stream": {
                 "summary": HOSTILE[1],
@@ -73,7 +83,13 @@ def _hostile_spec() -> dict[str, Any]:
                 "tags": HOSTILE[:8],
                 "path": "/hostile/{id}",
                 "params": {
-                    "path": {"id": {"type": "string", "description": HOSTILE[2], "pattern": r"^(?:''''|\"\"\"|[a-z\\]|\n)+$"}},
+                    "path": {
+                        "id": {
+                            "type": "string",
+                            "description": HOSTILE[2],
+                            "pattern": r"^(?:''''|\"\"\"|[a-z\\]|\n)+$",
+                        }
+                    },
                     "query": {
                         "q": {"type": "string", "default": HOSTILE[3], "description": HOSTILE[6]},
                         "pick": {"type": "string", "enum": HOSTILE[:5], "default": HOSTILE[0]},
@@ -89,7 +105,9 @@ def _hostile_spec() -> dict[str, Any]:
 def test_hostile_strings_generate_inert_code(tmp_path: Path) -> None:
     specs = tmp_path / "specs"
     specs.mkdir()
-    (specs / "hostile.yaml").write_text(yaml.safe_dump(_hostile_spec(), allow_unicode=True, sort_keys=False), encoding="utf-8")
+    (specs / "hostile.yaml").write_text(
+        yaml.safe_dump(_hostile_spec(), allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
     out = tmp_path / "generated"
     assert main(["build", str(specs), "-o", str(out)]) == 0
     for module in sorted(out.rglob("*.py")):
@@ -125,7 +143,12 @@ def test_hostile_strings_generate_inert_code(tmp_path: Path) -> None:
         """
     )
     result = subprocess.run(
-        [sys.executable, "-c", check], cwd=tmp_path, capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", check],
+        cwd=tmp_path,
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     assert not (tmp_path / CANARY).exists(), "generated code ran a spec string"
@@ -143,7 +166,16 @@ def test_hostile_strings_generate_inert_code(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "package",
-    ["../outside", "/etc/passwd", "a/b", "os.path", "x; import os", "class", "__import__('os')", ""],
+    [
+        "../outside",
+        "/etc/passwd",
+        "a/b",
+        "os.path",
+        "x; import os",
+        "class",
+        "__import__('os')",
+        "",
+    ],
 )
 def test_package_names_never_become_paths(package: str, tmp_path: Path) -> None:
     spec = _minimal()
@@ -161,8 +193,8 @@ def test_package_names_never_become_paths(package: str, tmp_path: Path) -> None:
         (("streams",), {"Bad Name": {"path": "/x", "events": {"e": {}}}}),
         (("streams", "s", "path"), "/x\nimport os"),
         (("streams", "s", "params"), {"query": {"a'b": {"type": "string"}}}),
-        (("streams", "s", "params"), {"header": {"X-\"Evil": {"type": "string"}}}),
-        (("schemas",), {"Bad\"Name": {"type": "object"}}),
+        (("streams", "s", "params"), {"header": {'X-"Evil': {"type": "string"}}}),
+        (("schemas",), {'Bad"Name': {"type": "object"}}),
     ],
 )
 def test_hostile_names_are_refused(where: tuple[str, ...], value: Any, tmp_path: Path) -> None:
@@ -177,4 +209,8 @@ def test_hostile_names_are_refused(where: tuple[str, ...], value: Any, tmp_path:
 
 
 def _minimal() -> dict[str, Any]:
-    return {"ssegen": 1, "info": {"title": "T", "version": "1"}, "streams": {"s": {"path": "/s", "events": {"e": {}}}}}
+    return {
+        "ssegen": 1,
+        "info": {"title": "T", "version": "1"},
+        "streams": {"s": {"path": "/s", "events": {"e": {}}}},
+    }

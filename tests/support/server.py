@@ -53,13 +53,28 @@ def serve_in_thread(app: Any, **config: Any) -> Iterator[str]:
 
 @contextmanager
 def serve_in_process(
-    target: str, *, cwd: Path | None = None, args: Sequence[str] = (), env: dict[str, str] | None = None
+    target: str,
+    *,
+    cwd: Path | None = None,
+    args: Sequence[str] = (),
+    env: dict[str, str] | None = None,
 ) -> Iterator[str]:
     """Run `uvicorn target` (`module:attr`) as a child process; yields the base URL."""
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", target, "--host", "127.0.0.1", "--port", str(port),
-         "--log-level", "warning", *args],
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            target,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            *args,
+        ],
         cwd=cwd,
         env={**os.environ, **(env or {})},
     )

@@ -20,9 +20,7 @@ def build_router(
     """Every stream of Ping as routes; `app.include_router(build_router(...))`."""
     router = APIRouter()
 
-    def ping(
-        *,
-    ) -> AsyncIterable[PingEvent]:
+    def ping() -> AsyncIterable[PingEvent]:
         return service.ping()
 
     router.add_api_route(

@@ -20,6 +20,5 @@ class PingService(ABC):
     @abstractmethod
     def ping(
         self,
-        *,
     ) -> AsyncIterator[PingEvent]:
         """ping"""

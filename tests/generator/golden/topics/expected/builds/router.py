@@ -42,9 +42,7 @@ def build_router(
         responses={204: _NO_CONTENT},
     )
 
-    def live_builds(
-        *,
-    ) -> tuple[str, ...]:
+    def live_builds() -> tuple[str, ...]:
         return ()
 
     router.add_api_route(
