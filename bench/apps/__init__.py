@@ -1,0 +1,1 @@
+"""One ASGI app per peer, all serving the same workload (see `workload`)."""
