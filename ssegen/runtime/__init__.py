@@ -1,0 +1,49 @@
+"""ssegen's SSE runtime: what generated routers import to serve their streams.
+
+It depends on nothing in the generator. `serve` turns a generated endpoint into
+a FastAPI endpoint; `EventStreamResponse` writes any async source of encoded
+events (handler streams, topic brokers); `encode_event` frames one event.
+"""
+
+from .encoding import KEEPALIVE, encode_comment, encode_event, json_payload, text_payload
+from .problems import ProblemError, problem_response
+from .response import EventStreamResponse
+from .serve import serve
+from .stream import EventSpec, IdsMode, PayloadKind, StreamSpec
+
+__all__ = [
+    "KEEPALIVE",
+    "EventSpec",
+    "EventStreamResponse",
+    "IdsMode",
+    "PayloadKind",
+    "ProblemError",
+    "StreamSpec",
+    "encode_comment",
+    "encode_event",
+    "json_payload",
+    "problem_response",
+    "serve",
+    "text_payload",
+]
+
+# Topics: brokers and the subscriber route. RedisBroker needs the optional
+# `redis` package, so it is imported on first use (module __getattr__ below).
+from typing import TYPE_CHECKING
+
+from .brokers import Broker, MemoryBroker, TopicSpec, default_broker
+from .topic import serve_topic
+
+if TYPE_CHECKING:
+    from .brokers.redis_streams import RedisBroker
+
+__all__ += ["Broker", "MemoryBroker", "RedisBroker", "TopicSpec", "default_broker", "serve_topic"]
+from .docs import add_event_catalog as add_event_catalog  # the catalog and its docs page
+
+
+def __getattr__(name: str) -> object:
+    if name == "RedisBroker":
+        from .brokers.redis_streams import RedisBroker
+
+        return RedisBroker
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

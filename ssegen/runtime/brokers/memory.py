@@ -1,0 +1,173 @@
+"""The in-memory broker: the default, for one process and nothing to set up.
+
+Every topic instance lives in a dict of this process: its last `keep`
+events (a bounded deque) and its subscribers. `publish` and `subscribe` never
+await, so each runs as one step of the event loop: a subscriber is attached
+and its replay copied with no event able to slip in between, and an event
+reaches every subscriber before the next one is published.
+
+Use one `MemoryBroker` from one event loop (the server's). An idle instance
+(no subscriber, nothing published for `ttl` seconds) is dropped the next
+time the broker is used after that; an instance nobody published to is
+dropped as soon as its last subscriber leaves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from itertools import islice
+
+from ..encoding import encode_event
+from .broker import TopicClosedError
+from .entry import Entry, first_id, wire_bytes
+from .resume_plan import start_subscription
+from .subscription import Subscription
+from .topic_spec import TopicSpec
+
+InstanceKey = tuple[str, tuple[str, ...]]
+
+# How often, at most, idle instances are looked for (seconds).
+_SWEEP_INTERVAL = 1.0
+
+# How long a burst of publishes may hold subscribers back (seconds).
+_BURST = 0.005
+
+
+class _Instance:
+    __slots__ = ("entries", "expires_at", "subscribers")
+
+    def __init__(self, keep: int) -> None:
+        self.entries: deque[Entry] = deque(maxlen=keep)
+        self.subscribers: set[Subscription] = set()
+        self.expires_at = float("inf")
+
+    @property
+    def last(self) -> Entry | None:
+        return self.entries[-1] if self.entries else None
+
+    def retained_after(self, after: int | None) -> list[Entry]:
+        entries = self.entries
+        if not entries or after is None:
+            return list(entries)
+        # Ids of one incarnation are consecutive, so the position is arithmetic.
+        skip = after - entries[0].id + 1
+        if skip <= 0:
+            return list(entries)
+        return list(islice(entries, skip, None))
+
+
+class MemoryBroker:
+    """Topics in this process's memory (see the module docstring).
+
+    `buffer` bounds each subscriber's backlog of live events: a subscriber
+    that falls further behind is disconnected and replays on reconnect. Keep
+    it well below the topics' `keep`, so that the events a disconnected
+    subscriber has yet to receive are still retained when it comes back.
+    """
+
+    def __init__(self, *, buffer: int = 256) -> None:
+        if buffer < 1:
+            raise ValueError("buffer must be at least 1")
+        self._buffer = buffer
+        self._instances: dict[InstanceKey, _Instance] = {}
+        self._next_sweep = 0.0
+        self._resumed = 0.0  # loop time when a publisher last came back from yielding
+
+    async def publish(self, topic: TopicSpec, key: tuple[str, ...], event: object) -> int:
+        topic.check_key(key)
+        frame = encode_event(topic.stream, event)  # TypeError for a foreign event
+        terminal = topic.stream.by_class[type(event)].terminal
+        now = self._sweep()
+        instance = self._instance(topic, key)
+        last = instance.last
+        if last is not None and last.terminal:
+            raise TopicClosedError(f"topic {topic.stream.name!r} {key!r} has ended")
+        prev = last.id if last is not None else 0
+        entry_id = prev + 1 if prev else first_id()
+        entry = Entry(entry_id, prev, wire_bytes(frame, entry_id, topic.resumable), terminal)
+        instance.entries.append(entry)
+        if topic.ttl is not None:
+            instance.expires_at = now + topic.ttl
+        if instance.subscribers:
+            fullest = 0
+            dropped: list[Subscription] = []
+            for sub in instance.subscribers:
+                if sub.offer(entry):
+                    fullest = max(fullest, sub.backlog)
+                else:
+                    dropped.append(sub)
+            for sub in dropped:
+                instance.subscribers.discard(sub)
+            await self._yield_to_subscribers(fullest)
+        return entry_id
+
+    async def subscribe(
+        self, topic: TopicSpec, key: tuple[str, ...], *, after: int | None
+    ) -> Subscription:
+        topic.check_key(key)
+        self._sweep()
+        instance = self._instance(topic, key)
+        subscription = Subscription(self._buffer)
+        instance.subscribers.add(subscription)
+        ident: InstanceKey = (topic.stream.name, key)
+        subscription.attach(lambda: self._release(ident, instance, subscription, topic.ttl))
+        replay = instance.retained_after(after) if topic.resumable else []
+        start_subscription(subscription, topic, after=after, last=instance.last, replay=replay)
+        return subscription
+
+    async def _yield_to_subscribers(self, fullest: int) -> None:
+        """Let subscribers write, now or after a few more events of a burst.
+
+        Publishing never waits by itself, so a publisher in a tight loop would
+        fill every subscriber's buffer before any of them could write (and
+        overflow them all). Yielding after every event would cost a write per
+        event and subscriber; instead a burst goes on for up to `_BURST`
+        seconds or half a buffer, and each subscriber then writes what it
+        collected as one chunk. A publisher that waited for something else in
+        between yields at once, so an isolated event is not delayed.
+        """
+        loop = asyncio.get_running_loop()
+        if fullest * 2 >= self._buffer or loop.time() - self._resumed >= _BURST:
+            await asyncio.sleep(0)
+            self._resumed = loop.time()
+
+    async def aclose(self) -> None:
+        instances, self._instances = self._instances, {}
+        for instance in instances.values():
+            for sub in list(instance.subscribers):
+                sub.end("unavailable")
+            instance.subscribers.clear()
+
+    def _instance(self, topic: TopicSpec, key: tuple[str, ...]) -> _Instance:
+        ident = (topic.stream.name, key)
+        instance = self._instances.get(ident)
+        if instance is None:
+            instance = self._instances[ident] = _Instance(topic.keep)
+        return instance
+
+    def _release(
+        self, ident: InstanceKey, instance: _Instance, sub: Subscription, ttl: float | None
+    ) -> None:
+        instance.subscribers.discard(sub)
+        if instance.subscribers or self._instances.get(ident) is not instance:
+            return
+        if not instance.entries:
+            del self._instances[ident]  # nothing was published: nothing to keep
+        elif ttl is not None:
+            # Idle from now on: the ttl counts from the last publish or the last subscriber.
+            instance.expires_at = max(instance.expires_at, time.monotonic() + ttl)
+
+    def _sweep(self) -> float:
+        now = time.monotonic()
+        if now >= self._next_sweep:
+            self._next_sweep = now + _SWEEP_INTERVAL
+            expired = [
+                ident
+                for ident, instance in self._instances.items()
+                if not instance.subscribers and instance.expires_at <= now
+            ]
+            for ident in expired:
+                del self._instances[ident]
+        return now

@@ -1,0 +1,208 @@
+"""One line gives an app its event catalog and a docs page that shows SSE events.
+
+    from ssegen.runtime.docs import add_event_catalog
+    add_event_catalog(app)  # reads generated/openapi.json
+
+FastAPI documents one payload type per stream, never the event names, and
+labels a document that uses OpenAPI 3.2's `itemSchema` as 3.1.0. This helper
+makes `app.openapi()` the app's own document with every operation ssegen
+generated replaced by its entry in the catalog `ssegen build` wrote: version
+3.2.0, one `oneOf` branch per event, every component registered. Routes that
+are not streams keep what FastAPI says about them.
+
+The docs page uses Scalar, which renders 3.2's `itemSchema`; Redoc 2 (behind
+FastAPI's `/redoc`) refuses 3.2 documents. Like every part of the runtime it
+depends on nothing in the generator: it reads JSON.
+"""
+
+from __future__ import annotations
+
+import copy
+import html
+import json
+import os
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
+
+SCALAR_VERSION = "1.72.1"
+SCALAR_CDN = f"https://cdn.jsdelivr.net/npm/@scalar/api-reference@{SCALAR_VERSION}/dist/browser/standalone.js"
+DEFAULT_CATALOG = Path("generated/openapi.json")
+
+Document = dict[str, Any]
+_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace", "query"})
+# The component kinds the catalog brings; other kinds (securitySchemes, ...) stay as they are.
+_PRUNED_KINDS = ("schemas", "mediaTypes")
+
+
+def load_catalog(catalog: str | os.PathLike[str] | Mapping[str, Any] = DEFAULT_CATALOG) -> Document:
+    """The catalog document: a mapping as given, or the JSON file `ssegen build` wrote."""
+    if isinstance(catalog, Mapping):
+        return copy.deepcopy(dict(catalog))
+    path = Path(catalog)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise FileNotFoundError(
+            f"{path}: no event catalog here; run `ssegen build` first"
+        ) from None
+    document = json.loads(text)
+    if not isinstance(document, dict) or "paths" not in document:
+        raise ValueError(f"{path}: not an OpenAPI document")
+    return document
+
+
+def add_event_catalog(
+    app: FastAPI,
+    catalog: str | os.PathLike[str] | Mapping[str, Any] = DEFAULT_CATALOG,
+    *,
+    docs_url: str = "/reference",
+    script_url: str = SCALAR_CDN,
+    script_path: str | os.PathLike[str] | None = None,
+    config: Mapping[str, Any] | None = None,
+) -> None:
+    """Serve the event catalog as `app`'s OpenAPI document, and a Scalar page at `docs_url`.
+
+    `script_url` is where browsers load Scalar's standalone bundle from (a CDN
+    by default, pinned); `script_path` serves a local copy of it instead, e.g.
+    `node_modules/@scalar/api-reference/dist/browser/standalone.js` on a
+    machine without internet. `config` adds Scalar configuration options.
+    """
+    document = load_catalog(catalog)
+    app_openapi = app.openapi
+    merged: list[Document] = []
+
+    def openapi() -> Document:
+        if not merged:
+            merged.append(merge_catalog(app_openapi(), document))
+            app.openapi_schema = merged[0]
+        return merged[0]
+
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to extend it
+    openapi_url = app.openapi_url
+    if openapi_url is None:
+        openapi_url = f"{docs_url}/openapi.json"
+        app.add_api_route(openapi_url, lambda: JSONResponse(openapi()), include_in_schema=False)
+    if script_path is not None:
+        local = Path(script_path)
+        if not local.is_file():
+            raise FileNotFoundError(f"{local}: no Scalar bundle here")
+        script_url = f"{docs_url}/standalone.js"
+        app.add_api_route(
+            script_url,
+            lambda: FileResponse(local, media_type="text/javascript"),
+            include_in_schema=False,
+        )
+    settings = dict(config or {})
+    title = str(document.get("info", {}).get("title") or app.title)
+
+    def page(request: Request) -> Response:
+        root = str(request.scope.get("root_path", ""))
+        return HTMLResponse(
+            docs_page(
+                title,
+                root + script_url if script_path else script_url,
+                {"url": root + str(openapi_url), **settings},
+            )
+        )
+
+    app.add_api_route(docs_url, page, include_in_schema=False)
+
+
+def docs_page(title: str, script_url: str, config: Mapping[str, Any]) -> str:
+    """The HTML of the docs page: Scalar's standalone bundle rendering the document at config['url']."""
+    # JSON inside <script>: "<" escaped so that no value can close the element.
+    options = json.dumps(dict(config), ensure_ascii=False).replace("<", "\\u003c")
+    return (
+        '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f'<title>{html.escape(title)}</title>\n</head>\n<body>\n<div id="app"></div>\n'
+        f'<script src="{html.escape(script_url)}"></script>\n'
+        f"<script>Scalar.createApiReference('#app', {options});</script>\n</body>\n</html>\n"
+    )
+
+
+def merge_catalog(app_document: Mapping[str, Any], catalog: Mapping[str, Any]) -> Document:
+    """`app_document` with its stream operations taken from `catalog`, as OpenAPI 3.2.0.
+
+    An operation is the catalog's when the method matches and the path is the
+    catalog's, or ends with it (a router mounted under a prefix) with the same
+    operationId. Components the document no longer references are dropped.
+    """
+    merged: Document = copy.deepcopy(dict(app_document))
+    merged["openapi"] = catalog.get("openapi", "3.2.0")
+    for path, item in merged.get("paths", {}).items():
+        for method, operation in item.items():
+            if method in _METHODS and isinstance(operation, dict):
+                found = _catalog_operation(catalog, path, method, operation.get("operationId"))
+                if found is not None:
+                    item[method] = copy.deepcopy(found)
+    components = merged.setdefault("components", {})
+    for kind in _PRUNED_KINDS:
+        components[kind] = {
+            **components.get(kind, {}),
+            **copy.deepcopy(catalog.get("components", {}).get(kind, {})),
+        }
+    _prune(merged)
+    return merged
+
+
+def _catalog_operation(
+    catalog: Mapping[str, Any], path: str, method: str, operation_id: Any
+) -> Any:
+    for catalog_path, item in catalog.get("paths", {}).items():
+        operation = item.get(method)
+        if operation is None:
+            continue
+        if catalog_path == path:
+            return operation
+        stream = str(operation.get("operationId", "")).rpartition(".")[2]
+        if path.endswith(catalog_path) and operation_id == stream:
+            return operation
+    return None
+
+
+def _refs(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str):
+                yield value
+            else:
+                yield from _refs(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _refs(item)
+
+
+def _prune(document: Document) -> None:
+    """Drop the schemas and media types nothing references (FastAPI's, of replaced operations)."""
+    components = document["components"]
+    outside = {key: value for key, value in document.items() if key != "components"}
+    outside["components"] = {k: v for k, v in components.items() if k not in _PRUNED_KINDS}
+    pending = list(_refs(outside))
+    reached: set[tuple[str, str]] = set()
+    while pending:
+        parts = pending.pop().split("/")
+        if len(parts) != 4 or parts[:2] != ["#", "components"] or parts[2] not in _PRUNED_KINDS:
+            continue
+        key = (parts[2], parts[3])
+        target = components.get(parts[2], {}).get(parts[3])
+        if key not in reached and target is not None:
+            reached.add(key)
+            pending.extend(_refs(target))
+    for kind in _PRUNED_KINDS:
+        kept = {
+            name: value
+            for name, value in components.get(kind, {}).items()
+            if (kind, name) in reached
+        }
+        if kept:
+            components[kind] = dict(sorted(kept.items()))
+        else:
+            components.pop(kind, None)
+    if not components:
+        del document["components"]

@@ -1,0 +1,60 @@
+"""The error event the runtime sends when a stream fails and its hook gives none.
+
+It is built once per stream, from a fixed generic problem, so that it cannot
+leak anything about the failure: no message, no exception type, no traceback.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import typing
+from typing import Any
+
+from pydantic import TypeAdapter
+
+from .stream import StreamSpec
+
+logger = logging.getLogger("ssegen.runtime")
+
+# RFC 9457: "about:blank" with the status phrase as title is the problem that
+# says nothing beyond the status; an error payload model that follows
+# problem details (or any subset of it) validates from this.
+GENERIC_PROBLEM: dict[str, Any] = {
+    "type": "about:blank",
+    "title": "Internal Server Error",
+    "status": 500,
+    "detail": "The stream failed.",
+}
+GENERIC_TEXT = "The stream failed."
+
+
+def default_error_event(spec: StreamSpec) -> object | None:
+    """An instance of `spec.error` carrying the generic problem; None when it cannot be built.
+
+    `json` payloads are validated from `GENERIC_PROBLEM` against the event's
+    `data` annotation, `text` ones get `GENERIC_TEXT`. In `ids: handler`
+    streams the instance's `id` is a placeholder: the writer sets the wire id.
+    """
+    if spec.error is None:
+        return None
+    event_spec = spec.by_class[spec.error]
+    cls = event_spec.cls
+    kwargs: dict[str, Any] = {}
+    try:
+        if event_spec.payload == "json":
+            data_type = typing.get_type_hints(cls)["data"]
+            kwargs["data"] = TypeAdapter(data_type).validate_python(GENERIC_PROBLEM)
+        elif event_spec.payload == "text":
+            kwargs["data"] = GENERIC_TEXT
+        if dataclasses.is_dataclass(cls) and "id" in {f.name for f in dataclasses.fields(cls)}:
+            kwargs["id"] = ""
+        event: object = cls(**kwargs)
+        return event
+    except Exception as exc:  # noqa: BLE001 - logged; the stream then ends without one
+        logger.warning(
+            "stream %s: cannot build a default %r event from a generic problem (%s); "
+            "a failure without an event from its on_error hook ends the stream without one",
+            spec.name, event_spec.name, exc,
+        )
+        return None

@@ -1,0 +1,84 @@
+"""`EventStreamResponse`: a `text/event-stream` response over an async source of encoded events.
+
+Handler streams (`serve`) and topic streams (`serve_topic`) both return one;
+what writing it involves (the start, batching, keepalive, disconnects, errors
+after the start) is `writer.StreamWriter`'s.
+"""
+
+from __future__ import annotations
+
+import types
+from collections.abc import AsyncGenerator, AsyncIterable, Mapping
+
+from starlette.background import BackgroundTask
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+
+from .writer import OnError, StreamWriter
+
+STREAM_HEADERS: Mapping[str, str] = {
+    # Browsers and proxies must not cache or buffer the stream: nginx holds a
+    # response back unless told otherwise by X-Accel-Buffering.
+    "cache-control": "no-cache",
+    "x-accel-buffering": "no",
+}
+
+
+async def _as_generator(items: AsyncIterable[bytes]) -> AsyncGenerator[bytes, None]:
+    """An async generator over any async iterable, closing it (when it can be) when closed."""
+    iterator = aiter(items)
+    try:
+        async for item in iterator:
+            yield item
+    finally:
+        aclose = getattr(iterator, "aclose", None)
+        if aclose is not None:
+            await aclose()
+
+
+class EventStreamResponse(Response):
+    """A `text/event-stream` response over an async source of encoded events.
+
+    `content` yields bytes, each one or more complete events (see
+    `encode_event`); None sends a 204. `preamble` (the `retry:` field) goes
+    out once, before the first chunk. `keepalive` is in seconds, 0 for none.
+    `on_error` turns an exception raised by `content` after the start into a
+    last chunk (or None to just end); `name` labels log lines.
+    """
+
+    media_type = "text/event-stream"
+
+    def __init__(
+        self,
+        content: AsyncIterable[bytes] | None = None,
+        status_code: int = 200,
+        headers: Mapping[str, str] | None = None,
+        media_type: str | None = None,
+        background: BackgroundTask | None = None,
+        *,
+        keepalive: float = 15.0,
+        preamble: bytes = b"",
+        on_error: OnError | None = None,
+        name: str = "event stream",
+    ) -> None:
+        self.status_code = status_code
+        if media_type is not None:
+            self.media_type = media_type
+        self.background = background
+        self.init_headers({**STREAM_HEADERS, **(headers or {})})
+        self.content = content
+        self.keepalive = keepalive
+        self.preamble = preamble
+        self.on_error = on_error
+        self.name = name
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.content is None:
+            await Response(status_code=204)(scope, receive, send)
+        else:
+            source = self.content
+            if not isinstance(source, types.AsyncGeneratorType):
+                source = _as_generator(source)
+            await StreamWriter(self, source, scope, receive, send).run()
+        if self.background is not None:
+            await self.background()

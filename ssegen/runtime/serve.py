@@ -1,0 +1,115 @@
+"""`serve`: make a generated stream endpoint into a FastAPI endpoint that streams its events.
+
+The endpoint generated code hands over returns the handler's async iterable
+of events. `serve` wraps it in an `async def` that FastAPI registers in its
+place: FastAPI still reads the endpoint's own parameters (path, query, header,
+body) from the wrapper's `__signature__` and validates them as usual; the
+wrapper adds the resume position (Last-Event-ID header, query fallback),
+parses it itself, calls the endpoint and returns an `EventStreamResponse`.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+from fastapi import Header, Query
+from starlette.responses import Response
+
+from .encoding import EventTable
+from .error_event import default_error_event
+from .handler_events import ErrorHook, HandlerEvents
+from .problems import ProblemError, problem_for, problem_response
+from .response import EventStreamResponse
+from .resume import next_sequence_id, parse_last_event_id, pick_last_event_id
+from .stream import StreamSpec
+
+RESUME_PARAMETER = "last_event_id"
+# Private names, so that they cannot clash with the endpoint's parameters;
+# FastAPI reads them under their aliases.
+_HEADER_PARAMETER = "_ssegen_last_event_id_header"
+_QUERY_PARAMETER = "_ssegen_last_event_id_query"
+
+
+def _signature(spec: StreamSpec, endpoint: Callable[..., Any]) -> inspect.Signature:
+    """The endpoint's signature with `last_event_id` replaced by the header and query parameters."""
+    try:
+        # Annotations resolved here, against the endpoint's module: FastAPI
+        # would resolve strings against the wrapper's module instead.
+        signature = inspect.signature(endpoint, eval_str=True)
+    except NameError as exc:
+        raise TypeError(f"serve({spec.name!r}): cannot resolve the endpoint's annotations: {exc}") from exc
+    parameters = [p for p in signature.parameters.values() if p.name != RESUME_PARAMETER]
+    if spec.ids is not None:
+        header = Header(alias="Last-Event-ID",
+                        description="The id of the last event received, to resume after it.")
+        parameters.append(inspect.Parameter(
+            _HEADER_PARAMETER, inspect.Parameter.KEYWORD_ONLY, default=None,
+            annotation=Annotated[str | None, header]))
+        if spec.resume_query:
+            query = Query(alias=spec.resume_query,
+                          description="Used when the Last-Event-ID header is absent.")
+            parameters.append(inspect.Parameter(
+                _QUERY_PARAMETER, inspect.Parameter.KEYWORD_ONLY, default=None,
+                annotation=Annotated[str | None, query]))
+    return signature.replace(parameters=parameters, return_annotation=Response)
+
+
+def serve(
+    spec: StreamSpec,
+    endpoint: Callable[..., Any],
+    *,
+    on_error: ErrorHook | None = None,
+) -> Callable[..., Awaitable[Response]]:
+    """The FastAPI endpoint that serves `spec` with the events `endpoint` returns.
+
+    `endpoint` returns (or, when async, resolves to) an async iterable of the
+    stream's event instances; resumable streams pass it `last_event_id`
+    (`int | None` for `ids: sequence`, `str | None` for `ids: handler`).
+    `on_error(exc)` returns the error event to send for a failure after the
+    start, or None for the runtime's default one.
+    """
+    table = EventTable(spec)
+    default_error = default_error_event(spec)
+    ids = spec.ids
+    takes_resume = RESUME_PARAMETER in inspect.signature(endpoint).parameters
+    declares_error = spec.error is not None
+
+    async def stream_endpoint(**values: Any) -> Response:
+        last_event_id: int | str | None = None
+        if ids is not None:
+            raw = pick_last_event_id(values.pop(_HEADER_PARAMETER, None),
+                                     values.pop(_QUERY_PARAMETER, None))
+            try:
+                last_event_id = parse_last_event_id(raw, ids)
+            except ProblemError as problem:
+                return problem_response(problem)
+        if takes_resume:
+            values[RESUME_PARAMETER] = last_event_id
+        try:
+            events = endpoint(**values)
+            if inspect.isawaitable(events):
+                events = await events
+        except Exception as exc:  # noqa: BLE001 - every failure gets a response; 500s are logged
+            # Nothing is sent yet: a real HTTP error (HTTPException keeps its status).
+            return problem_response(problem_for(exc, stream=spec.name))
+        next_id = next_sequence_id(last_event_id if isinstance(last_event_id, int) else None)
+        source = HandlerEvents(spec, table, events, next_id=next_id, on_error=on_error,
+                               default_error=default_error)
+        return EventStreamResponse(
+            source.chunks(),
+            keepalive=spec.keepalive,
+            preamble=spec.preamble,
+            on_error=source.error_chunk if declares_error else None,
+            name=spec.name,
+        )
+
+    stream_endpoint.__signature__ = _signature(spec, endpoint)  # type: ignore[attr-defined]
+    # Name and docs for FastAPI's defaults (route name, description). No
+    # __wrapped__: FastAPI unwraps it and would take the endpoint itself.
+    for attribute in ("__name__", "__qualname__", "__doc__", "__module__"):
+        value = getattr(endpoint, attribute, None)
+        if value is not None:
+            setattr(stream_endpoint, attribute, value)
+    return stream_endpoint

@@ -1,0 +1,199 @@
+"""`serve_topic`: the FastAPI endpoint of a topic stream's subscriber route.
+
+The endpoint generated code hands over returns the topic instance key from
+the route's key parameters (and may raise, e.g. HTTPException, to refuse a
+subscriber: that is a real HTTP error response). `serve_topic` gives it the
+same signature treatment as `serve` (Last-Event-ID header, query fallback,
+400 problem for an id that does not parse), subscribes to the broker and
+streams through `EventStreamResponse`, which owns keepalive, batching and
+disconnects.
+
+What a subscriber sees (topics with `resume: {ids: sequence}`):
+
+- 200 at once (the subscription is in place before the headers go out), then
+  every retained event after its `Last-Event-ID` (every retained event when
+  it sends none), then live events, each exactly once, in id order;
+- 204 when its `Last-Event-ID` is at or after the instance's terminal event:
+  WHATWG HTML tells EventSource to stop reconnecting on 204;
+- **missed events**: when its `Last-Event-ID` is no longer retained (older
+  than the last `keep` events, from an instance that expired or a broker that
+  restarted, or never issued), the stream starts with
+
+      event: ssegen.missed
+      data: {"last_event_id":"<the id it sent>"}
+
+  and then continues with everything still retained. This is an event, not
+  a status, because a browser can observe it: EventSource exposes no status
+  codes, and any status but 200 or 204 makes it fail for good (WHATWG: "fail
+  the connection") with a bare `error` event. Listen with
+  `source.addEventListener("ssegen.missed", ...)` and refetch the state the
+  events would have built. It carries no `id:`, so the browser keeps its
+  last id and is told again if it reconnects before the next event.
+- the stream ends after the terminal event; after a live event that shows a
+  gap (the server fell behind retention); after its buffer overflowed (a slow
+  client; see `brokers/subscription.py`); and when the broker becomes
+  unavailable (ending with the comment `:broker unavailable`). Every SSE
+  client reconnects after such an end, with its `Last-Event-ID`, and resumes
+  without loss within retention.
+- While the broker is unreachable, a subscribe gets 200 with that comment and
+  an immediate end, rather than a 503 that would stop EventSource for good:
+  browsers keep retrying every `retry` ms and resume when the broker is back.
+
+A topic without `resume` sends no ids, replays nothing and gets live events
+only.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import AsyncGenerator, Awaitable, Callable
+from functools import partial
+from typing import Any
+
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+
+from .brokers import Broker, BrokerUnavailableError, Subscription, TopicSpec, default_broker
+from .encoding import KEEPALIVE, encode_comment
+from .problems import ProblemError, problem_for, problem_response
+from .response import EventStreamResponse
+from .resume import parse_last_event_id, pick_last_event_id
+from .serve import _HEADER_PARAMETER, _QUERY_PARAMETER, RESUME_PARAMETER, _signature
+from .writer import StreamWriter
+
+MISSED_EVENT = "ssegen.missed"
+"""The event that tells a resuming subscriber it missed events (see the module docstring)."""
+
+UNAVAILABLE_COMMENT = encode_comment("broker unavailable")
+
+TopicEndpoint = Callable[..., tuple[str, ...] | Awaitable[tuple[str, ...]]]
+
+
+def missed_notice(after: int) -> bytes:
+    """The `ssegen.missed` event for a subscriber that resumed from `after`."""
+    return b'event: %s\ndata: {"last_event_id":"%d"}\n\n' % (MISSED_EVENT.encode(), after)
+
+
+async def _entries(subscription: Subscription, opening: bytes) -> AsyncGenerator[bytes, None]:
+    """The subscription as chunks of encoded events, closing it however the response ends."""
+    try:
+        # The first chunk sends the headers now: subscribers (and tests) know
+        # the subscription is in place before anything is published.
+        yield opening
+        while True:
+            batch = await subscription.next_batch()
+            if batch is None:
+                if subscription.ended == "unavailable":
+                    yield UNAVAILABLE_COMMENT
+                return
+            yield batch[0].wire if len(batch) == 1 else b"".join([e.wire for e in batch])
+    finally:
+        subscription.close()
+
+
+async def _unavailable() -> AsyncGenerator[bytes, None]:
+    yield UNAVAILABLE_COMMENT
+
+
+class TopicStreamResponse(EventStreamResponse):
+    """An `EventStreamResponse` whose writer takes live events straight from the broker.
+
+    While the response waits for its subscription and the subscriber is
+    caught up, a published event is written from the broker's fan-out
+    itself (`Subscription.sink`), without waking the response task: at a
+    thousand subscribers per event that halves the server's work per event.
+    Anything else (replay, a backlog, a client the server pushes back on)
+    goes through the subscription's buffer and the writer's usual path.
+    """
+
+    def __init__(self, subscription: Subscription, content: AsyncGenerator[bytes, None],
+                 **options: Any) -> None:
+        super().__init__(content, **options)
+        self.subscription = subscription
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        assert isinstance(self.content, AsyncGenerator)
+        writer = StreamWriter(self, self.content, scope, receive, send)
+        self.subscription.sink = partial(_write_if_idle, writer)
+        try:
+            await writer.run()
+        finally:
+            self.subscription.sink = None
+
+
+def _write_if_idle(writer: StreamWriter, chunk: bytes) -> bool:
+    """Write `chunk` now if `writer` waits for its source with nothing else in flight.
+
+    The writer is then parked in the source's await with every earlier chunk
+    handed to the server, so this chunk goes out in order; its
+    `_write_while_waiting` is the path the writer itself takes there.
+    """
+    if not writer.live or writer.disconnected or writer.step is None or writer.writing is not None:
+        return False
+    writer._write_while_waiting(chunk)
+    return True
+
+
+def serve_topic(
+    topic: TopicSpec,
+    endpoint: TopicEndpoint,
+    *,
+    broker: Broker | None = None,
+) -> Callable[..., Awaitable[Response]]:
+    """The FastAPI endpoint that serves subscribers of `topic`.
+
+    `endpoint` takes the route's parameters (and `last_event_id: int | None`
+    when it declares it) and returns the instance key, e.g. `(job_id,)`.
+    `broker` defaults to `default_broker()`, looked up at the first request.
+    """
+    spec = topic.stream
+    resumable = topic.resumable
+    takes_resume = RESUME_PARAMETER in inspect.signature(endpoint).parameters
+    chosen: list[Broker] = [broker] if broker is not None else []
+
+    async def topic_endpoint(**values: Any) -> Response:
+        after: int | None = None
+        raw = pick_last_event_id(values.pop(_HEADER_PARAMETER, None),
+                                 values.pop(_QUERY_PARAMETER, None))
+        if resumable:
+            try:
+                parsed = parse_last_event_id(raw, "sequence")
+            except ProblemError as problem:
+                return problem_response(problem)
+            after = parsed if isinstance(parsed, int) else None
+        if takes_resume:
+            values[RESUME_PARAMETER] = after
+        try:
+            key = endpoint(**values)
+            if inspect.isawaitable(key):
+                key = await key
+            key = tuple(key)
+            topic.check_key(key)
+        except Exception as exc:  # noqa: BLE001 - every failure gets a response; 500s are logged
+            return problem_response(problem_for(exc, stream=spec.name))
+        if not chosen:
+            chosen.append(default_broker())
+        try:
+            subscription = await chosen[0].subscribe(topic, key, after=after)
+        except BrokerUnavailableError:
+            return EventStreamResponse(_unavailable(), preamble=spec.preamble, keepalive=0,
+                                       name=spec.name)
+        if subscription.finished:
+            subscription.close()
+            return Response(status_code=204)
+        opening = missed_notice(after) if subscription.missed and after is not None else KEEPALIVE
+        return TopicStreamResponse(
+            subscription,
+            _entries(subscription, opening),
+            keepalive=spec.keepalive,
+            preamble=spec.preamble,
+            name=spec.name,
+        )
+
+    topic_endpoint.__signature__ = _signature(spec, endpoint)  # type: ignore[attr-defined]
+    for attribute in ("__name__", "__qualname__", "__doc__", "__module__"):
+        value = getattr(endpoint, attribute, None)
+        if value is not None:
+            setattr(topic_endpoint, attribute, value)
+    return topic_endpoint
+

@@ -1,0 +1,1 @@
+"""Real Server-Sent Events clients read streams served by the ssegen runtime."""

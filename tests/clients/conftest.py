@@ -1,0 +1,26 @@
+"""Fixtures of the client conformance suite: the servers and the clients."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.clients.client_runs import CLIENTS, REPO
+from tests.support.server import serve_in_process
+
+# The ssegen runtime is what the suite is for; the sse-starlette app checks
+# the harness itself (a client that fails both is a harness problem).
+APPS = {"ssegen": "tests.clients.app:app", "reference": "tests.clients.reference_app:app"}
+
+
+@pytest.fixture(scope="session", params=list(APPS))
+def server(request: pytest.FixtureRequest) -> Iterator[str]:
+    with serve_in_process(APPS[request.param], cwd=REPO) as base_url:
+        yield base_url
+
+
+@pytest.fixture(params=CLIENTS)
+def client(request: pytest.FixtureRequest) -> str:
+    name: str = request.param
+    return name

@@ -1,0 +1,120 @@
+"""Resuming: ids, Last-Event-ID over the query fallback, and a 400 for what does not parse."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+
+from tests.runtime.app import NOTE_IDS
+from tests.runtime.http_client import Client
+from tests.runtime.sse_wire import Event, parse
+
+
+def percents(events: list[Event]) -> list[int]:
+    return [json.loads(e.data)["percent"] for e in events if e.event == "progress"]
+
+
+def test_sequence_ids_start_at_one(client: Client) -> None:
+    events = client.get("/jobs/progress/events", params={"count": 4}).stream.events
+    assert [e.id for e in events] == ["1", "2", "3", "4", "5"]
+    assert percents(events) == [1, 2, 3, 4]
+
+
+def test_the_header_resumes_after_its_id(client: Client) -> None:
+    events = client.get("/jobs/progress/events", params={"count": 4},
+                        headers={"Last-Event-ID": "2"}).stream.events
+    # The handler got last_event_id=2 and resumed its own work from there;
+    # the runtime numbered the events from 3.
+    assert [(e.event, e.id) for e in events] == [("progress", "3"), ("progress", "4"),
+                                                 ("completed", "5")]
+    assert percents(events) == [3, 4]
+
+
+def test_the_query_fallback_resumes_without_a_header(client: Client) -> None:
+    events = client.get("/jobs/progress/events",
+                        params={"count": 4, "last_event_id": "3"}).stream.events
+    assert [e.id for e in events] == ["4", "5"]
+
+
+def test_the_header_wins_over_the_query(client: Client) -> None:
+    events = client.get("/jobs/progress/events", params={"count": 4, "last_event_id": "3"},
+                        headers={"Last-Event-ID": "1"}).stream.events
+    assert [e.id for e in events] == ["2", "3", "4", "5"]
+
+
+def test_an_empty_header_is_no_id(client: Client) -> None:
+    events = client.get("/jobs/progress/events", params={"count": 2, "last_event_id": "1"},
+                        headers={"Last-Event-ID": ""}).stream.events
+    assert [e.id for e in events] == ["2", "3"]
+
+
+BAD_SEQUENCE_IDS = ["abc", "-1", "+1", "1.5", "1_0", "0x1", "\u00b2", "1" * 20, "1e3"]
+
+
+@pytest.mark.parametrize(("where", "bad"), [("header", bad) for bad in BAD_SEQUENCE_IDS]
+                         + [("query", bad) for bad in [*BAD_SEQUENCE_IDS, " 1", "1\n"]])
+def test_a_sequence_id_that_does_not_parse_is_a_400(client: Client, where: str, bad: str) -> None:
+    if where == "header":
+        reply = client.get("/jobs/progress/events", headers=[(b"Last-Event-ID", bad.encode())])
+    else:
+        reply = client.get("/jobs/progress/events", params={"last_event_id": bad})
+    assert reply.status == 400
+    assert reply.headers["content-type"] == "application/problem+json"
+    problem = json.loads(reply.body)
+    assert problem["status"] == 400
+    assert problem["title"] == "Bad Request"
+    assert "Last-Event-ID" in problem["detail"]
+
+
+@pytest.mark.parametrize("where", ["header", "query"])
+def test_handler_ids_resume_after_the_given_id(client: Client, where: str) -> None:
+    first, second, third = NOTE_IDS
+    if where == "header":
+        # EventSource sends the id as UTF-8 bytes (WHATWG HTML).
+        reply = client.get("/notes/list", headers=[(b"Last-Event-ID", second.encode())])
+    else:
+        reply = client.get("/notes/list", params={"after": second})
+    events = reply.stream.events
+    assert [(e.event, e.data, e.id) for e in events] == [
+        ("note", f"list {third}", third), ("end", "", "end"),
+    ]
+    assert first not in reply.body.decode()
+
+
+def test_a_handler_id_that_is_not_utf8_is_a_400(client: Client) -> None:
+    reply = client.get("/notes/list", headers=[(b"Last-Event-ID", b"n-\xff")])
+    assert reply.status == 400
+    assert json.loads(reply.body)["detail"] == "Last-Event-ID must be UTF-8."
+
+
+@pytest.mark.parametrize("bad", ["a\nb", "a\rb", "a\x00b"])
+def test_a_handler_id_that_could_break_a_line_is_a_400(client: Client, bad: str) -> None:
+    reply = client.get("/notes/list", params={"after": bad})
+    assert reply.status == 400
+    assert json.loads(reply.body)["status"] == 400
+
+
+def test_a_client_that_drops_mid_stream_resumes_without_loss_or_doubles(base_url: str) -> None:
+    seen: list[str] = []
+    last = None
+    with httpx.Client(base_url=base_url, timeout=20) as http:
+        for _ in range(10):
+            headers: dict[str, str] = {"Last-Event-ID": last} if last else {}
+            with http.stream("GET", "/jobs/paced/events", params={"count": 30},
+                             headers=headers) as response:
+                if response.status_code == 204:
+                    break
+                body = b""
+                for chunk in response.iter_raw():
+                    body += chunk
+                    # Drop the connection after every third complete event.
+                    if body.count(b"\n\n") >= 3:
+                        break
+            events = parse(body[: body.rindex(b"\n\n") + 2]).events
+            seen.extend(e.id for e in events)
+            last = events[-1].id
+            if events[-1].event == "completed":
+                break
+    assert seen == [str(i) for i in range(1, 32)]
