@@ -1,41 +1,43 @@
 """The conformance streams served by the ssegen runtime: `uvicorn tests.clients.app:app`.
 
-The router is written the way ssegen generates one (endpoint functions with
-FastAPI parameters, `serve(SPEC, endpoint)`, `EventStreamResponse`), on top of
-a service that implements the scenarios in scenarios.py.
+`conformance_streams` is ssegen's output for `tests/clients/specs/`, built when
+the session starts (tests/support/generated.py) and importable through
+`PYTHONPATH`. `ConformanceService` implements its contract with the scenarios
+of scenarios.py; the payloads come from payloads.py, so what the clients must
+receive is computed apart from the generated models. The blank page and the
+request log are plain routes beside the generated router.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterable, AsyncIterator
-from typing import Annotated
+from collections.abc import AsyncIterator
 
-from fastapi import APIRouter, FastAPI, HTTPException, Path, Query
-from fastapi.responses import HTMLResponse, JSONResponse
-from ssegen.runtime import EventStreamResponse, serve
-
-from tests.clients.app_events import (
-    CURSORS,
-    HOSTILE,
-    NUMBERS,
-    QUIET,
+from conformance_streams import (
+    ConformanceStreamsService,
     CursorsEnd,
     CursorsEvent,
     CursorsTick,
     HostileBlob,
+    HostileBlobData,
     HostileEnd,
     HostileEvent,
     HostileLog,
     HostileQuote,
+    HostileQuoteData,
     NumbersEnd,
     NumbersEvent,
     NumbersTick,
     QuietEnd,
     QuietEvent,
     QuietTick,
+    Tick,
+    build_router,
 )
-from tests.clients.payloads import HOSTILE_TEXTS, Tick, hostile_blobs, hostile_quotes
+from fastapi import FastAPI, HTTPException
+from fastapi.responses import HTMLResponse, JSONResponse
+
+from tests.clients.payloads import HOSTILE_TEXTS, hostile_blobs, hostile_quotes
 from tests.clients.scenarios import (
     BLANK_PAGE,
     QUIET_PAUSE_S,
@@ -49,17 +51,20 @@ from tests.clients.scenarios import (
 from tests.clients.wire_faults import ConnectionCutter, RequestLog, hide_cut_tracebacks
 
 
-class ConformanceService:
+class ConformanceService(ConformanceStreamsService):
     async def hostile(self) -> AsyncIterator[HostileEvent]:
         for text in HOSTILE_TEXTS:
             yield HostileLog(data=text)
         for blob in hostile_blobs():
-            yield HostileBlob(data=blob)
+            yield HostileBlob(data=HostileBlobData(index=blob.index, textValue=blob.text))
         for quote in hostile_quotes():
-            yield HostileQuote(data=quote)
+            yield HostileQuote(data=HostileQuoteData(quote.root))
         yield HostileEnd()
 
-    async def numbers(self, plan: NumbersPlan, last_event_id: int | None) -> AsyncIterator[NumbersEvent]:
+    async def numbers(
+        self, *, key_: str, total: int, every: int, end: bool, last_event_id: int | None
+    ) -> AsyncIterator[NumbersEvent]:
+        plan = NumbersPlan(total, every, end)
         # Nothing to send when the client already has everything: the runtime answers 204.
         if plan.nothing_after(last_event_id):
             return
@@ -68,15 +73,18 @@ class ConformanceService:
         if plan.ends_after(last_event_id):
             yield NumbersEnd()
 
-    async def quiet(self, total: int, last_event_id: int | None) -> AsyncIterator[QuietEvent]:
+    async def quiet(
+        self, *, key_: str, total: int, last_event_id: int | None
+    ) -> AsyncIterator[QuietEvent]:
         for n in range((last_event_id or 0) + 1, total + 1):
             await asyncio.sleep(QUIET_PAUSE_S)
             yield QuietTick(data=Tick(n=n))
         yield QuietEnd()
 
     def cursors(
-        self, plan: NumbersPlan, style: CursorStyle, last_event_id: str | None
+        self, *, key_: str, total: int, every: int, style: CursorStyle, last_event_id: str | None
     ) -> AsyncIterator[CursorsEvent]:
+        plan = NumbersPlan(total, every)
         # Raised before any event: the runtime must answer with this status.
         try:
             after = cursor_position(last_event_id, plan.total, style)
@@ -93,57 +101,6 @@ class ConformanceService:
             yield CursorsTick(data=Tick(n=n), id=cursor_id(n, style))
         if plan.ends_after(after):
             yield CursorsEnd(id=cursor_id(plan.total + 1, style))
-
-
-def build_router(service: ConformanceService) -> APIRouter:
-    router = APIRouter()
-
-    def hostile() -> AsyncIterable[HostileEvent]:
-        return service.hostile()
-
-    def numbers(
-        key: Annotated[str, Path()],
-        total: Annotated[int, Query()] = 10,
-        every: Annotated[int, Query()] = 0,
-        end: Annotated[bool, Query()] = True,
-        *,
-        last_event_id: int | None,
-    ) -> AsyncIterable[NumbersEvent]:
-        return service.numbers(NumbersPlan(total, every, end), last_event_id)
-
-    def cursors(
-        key: Annotated[str, Path()],
-        total: Annotated[int, Query()] = 10,
-        every: Annotated[int, Query()] = 0,
-        style: Annotated[CursorStyle, Query()] = "ascii",
-        *,
-        last_event_id: str | None,
-    ) -> AsyncIterable[CursorsEvent]:
-        return service.cursors(NumbersPlan(total, every), style, last_event_id)
-
-    def quiet(
-        key: Annotated[str, Path()],
-        total: Annotated[int, Query()] = 5,
-        *,
-        last_event_id: int | None,
-    ) -> AsyncIterable[QuietEvent]:
-        return service.quiet(total, last_event_id)
-
-    for path, spec, endpoint in (
-        ("/hostile", HOSTILE, hostile),
-        ("/numbers/{key}", NUMBERS, numbers),
-        ("/cursors/{key}", CURSORS, cursors),
-        ("/quiet/{key}", QUIET, quiet),
-    ):
-        router.add_api_route(
-            path,
-            serve(spec, endpoint),
-            methods=["GET"],
-            operation_id=spec.name,
-            response_model=None,
-            response_class=EventStreamResponse,
-        )
-    return router
 
 
 def build_app() -> RequestLog:

@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from tests.clients.client_runs import CLIENTS, REPO
+from tests.support.generated import child_env, importable
 from tests.support.server import serve_in_process
 
 # The ssegen runtime is what the suite is for; the sse-starlette app checks
 # the harness itself (a client that fails both is a harness problem).
 APPS = {"ssegen": "tests.clients.app:app", "reference": "tests.clients.reference_app:app"}
 
+# ssegen's output for specs/, which the ssegen app implements; the servers
+# import it through PYTHONPATH.
+GENERATED = importable(Path(__file__).parent / "specs")
+
 
 @pytest.fixture(scope="session", params=list(APPS))
 def server(request: pytest.FixtureRequest) -> Iterator[str]:
-    with serve_in_process(APPS[request.param], cwd=REPO) as base_url:
+    with serve_in_process(APPS[request.param], cwd=REPO, env=child_env(GENERATED)) as base_url:
         yield base_url
 
 
@@ -24,3 +30,9 @@ def server(request: pytest.FixtureRequest) -> Iterator[str]:
 def client(request: pytest.FixtureRequest) -> str:
     name: str = request.param
     return name
+
+
+@pytest.fixture(scope="session")
+def generated() -> Path:
+    """The folder that holds this session's build of specs/."""
+    return GENERATED

@@ -16,11 +16,13 @@ from typing import Literal
 BLANK_PAGE = "<!doctype html><title>ssegen client conformance</title>"
 
 # Short, so that reconnects in the tests do not wait the browsers' default 3 s.
+# The ssegen app sends the `retry` of specs/conformance.yaml: keep them equal.
 RETRY_MS = 50
 
 # `/quiet/{key}` pauses between events for longer than its keepalive, so
 # keepalive comments sit between events (and after ids): no client may report
-# them as events (httpx-sse 0.4 does, once it has seen an id).
+# them as events (httpx-sse 0.4 does, once it has seen an id). The ssegen app
+# sends the `keepalive` of specs/conformance.yaml.
 QUIET_KEEPALIVE_S = 0.02
 QUIET_PAUSE_S = 0.1
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from tests.clients.client_runs import run_client
 from tests.clients.payloads import Tick
-from tests.clients.scenarios import CursorStyle, cursor_id
+from tests.clients.scenarios import RETRY_MS, CursorStyle, cursor_id
+from tests.clients.sse_client import EventStreamParser
 from tests.clients.stream_requests import fresh_key, resume_headers, stream_url
 
 TOTAL = 20
@@ -64,3 +66,14 @@ def test_resumes_from_ids_the_handler_set(server: str, client: str, style: Curso
     assert run.last_event_ids == [cursor_id(n, style) for n in range(1, TOTAL + 2)]
     expected_resumes = [None, cursor_id(7, style), cursor_id(14, style)]
     assert resume_headers(server, f"/cursors/{key}") == expected_resumes
+
+
+@pytest.mark.parametrize("stream", ["numbers", "cursors", "quiet"])
+def test_resumable_streams_ask_for_the_short_reconnection_delay(server: str, stream: str) -> None:
+    # Every reconnect above waits this long; at the browsers' default of 3 s
+    # the suite would crawl. The ssegen app takes it from its spec's `retry`.
+    response = httpx.get(stream_url(server, stream, fresh_key(), total=1), timeout=20)
+    parser = EventStreamParser()
+    events = list(parser.feed(response.text))
+    assert response.status_code == 200 and events, response.text
+    assert parser.reconnection_ms == RETRY_MS

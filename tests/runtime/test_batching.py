@@ -10,8 +10,8 @@ import socket
 import time
 from urllib.parse import urlsplit
 
-from tests.runtime.app import PROBE
 from tests.runtime.raw_clients import wait_until
+from tests.runtime.services import PROBE
 from tests.runtime.sse_wire import parse
 
 

@@ -8,9 +8,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.runtime.app import PROBE, create_app
+from tests.runtime.app import create_app
 from tests.runtime.http_client import HTTP
 from tests.runtime.raw_clients import drop_all, open_clients, wait_until
+from tests.runtime.services import PROBE
 from tests.support.server import serve_in_thread
 
 CLIENTS = 1000

@@ -7,8 +7,8 @@ import logging
 
 import pytest
 
-from tests.runtime.app import PROBE, SECRET
 from tests.runtime.http_client import Client
+from tests.runtime.services import PROBE, SECRET
 
 GENERIC_PROBLEM = {
     "type": "about:blank", "title": "Internal Server Error", "status": 500,

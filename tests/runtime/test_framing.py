@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from runtime_streams import JobEventsLog, JobEventsProgress, Progress
+from runtime_streams.streams import JOB_EVENTS
 from ssegen.runtime import EventSpec, StreamSpec, encode_event
 
-from tests.runtime.app import JOB_EVENTS, JobEventsLog, JobEventsProgress, Progress
 from tests.runtime.http_client import Client
 from tests.runtime.payloads import HOSTILE_TEXTS, as_received
 

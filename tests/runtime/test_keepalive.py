@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import httpx
 
-from tests.runtime.app import NOTE_IDS
 from tests.runtime.http_client import Client
+from tests.runtime.services import NOTE_IDS
 
 
 def test_a_silent_stream_gets_keepalive_comments(client: Client) -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.runtime.app import PROBE
 from tests.runtime.http_client import Client
 from tests.runtime.raw_clients import drop_all, open_clients, wait_until
+from tests.runtime.services import PROBE
 
 
 def test_a_source_of_encoded_events_is_streamed_and_closed(client: Client) -> None:

@@ -7,8 +7,8 @@ import json
 import httpx
 import pytest
 
-from tests.runtime.app import NOTE_IDS
 from tests.runtime.http_client import Client
+from tests.runtime.services import NOTE_IDS
 from tests.runtime.sse_wire import Event, parse
 
 
