@@ -4,12 +4,14 @@
                                            [--backend memory|redis|both] [--json FILE]
 
 For each backend (the in-memory broker; Redis Streams on a redis-server this
-script starts on 127.0.0.1) it runs three processes on this machine:
+script starts on 127.0.0.1) it runs these processes on this machine:
 
 - the server: uvicorn (`--loop asyncio --http httptools`) serving this
   module's `app`, a topic stream built with `serve_topic`, and a route that
   publishes with the server's own broker (the publisher lives in the app, as
-  in production); each event carries the time it was published;
+  in production); each event carries the time it was published. With Redis
+  a second server process publishes, so every event crosses Redis from one
+  process to the other, as in a deployment with several;
 - the subscribers: one process holding every SSE connection on raw sockets,
   noting for each event the time it arrived (CLOCK_MONOTONIC is shared by
   all processes of the machine, so the difference is the latency);
@@ -34,6 +36,8 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, ClassVar
@@ -115,6 +119,8 @@ def build_app() -> FastAPI:
     return app
 
 
+# The server process imports this module (`uvicorn bench.topics_bench:app`);
+# run as a script, it is the driver or the subscribers, and needs no app.
 app = build_app() if __name__ != "__main__" else None
 
 # -- the subscribers ----------------------------------------------------------
@@ -157,15 +163,18 @@ class Subscriber(asyncio.Protocol):
                 self.ready.set()
         *events, self.buffer = buffer.split(b"\n\n")
         for block in events:
-            start = block.find(b"data: ")
+            # `data: {"n":N,"t":T}` as pydantic writes it; bytes methods keep
+            # this process cheap next to the server it measures.
+            start = block.find(b'data: {"n":')
             if start < 0:
                 continue
-            end = block.find(b"\n", start)
-            tick = json.loads(block[start + 6 : end if end >= 0 else None])
-            if tick["n"] != self.next_n:
+            comma = block.find(b",", start)
+            n = int(block[start + 11 : comma])
+            t = float(block[comma + 5 : block.find(b"}", comma)])
+            if n != self.next_n:
                 self.out_of_order += 1
-            self.next_n = tick["n"] + 1
-            self.latencies.append(now - tick["t"])
+            self.next_n = n + 1
+            self.latencies.append(now - t)
             if len(self.latencies) == self.expected:
                 self.counters["done"] += 1
                 if self.counters["done"] == self.counters["total"]:
@@ -252,9 +261,13 @@ def _start_server(env: dict[str, str]) -> Server:
     return Server(port, process)
 
 
-def _run_subscribers(server: Server, run: str, count: int, expected: int,
+def _run_subscribers(server: Server, publisher: Server, run: str, count: int, expected: int,
                      publish: Publish) -> tuple[dict[str, Any], dict[str, Any], int]:
-    """Subscribers connect; then one publish run; returns their report, the publisher's, RSS."""
+    """Subscribers connect to `server`; `publisher` publishes one run.
+
+    Returns the subscribers' report, the publisher's, and `server`'s RSS
+    with every subscription open.
+    """
     clients = subprocess.Popen(
         [sys.executable, __file__, "--subscribe", str(server.port), f"/runs/{run}/ticks",
          str(count), str(expected)],
@@ -266,61 +279,76 @@ def _run_subscribers(server: Server, run: str, count: int, expected: int,
         raise RuntimeError(f"subscribers failed: {line!r}")
     time.sleep(1.0)  # let the server settle before reading its memory
     rss = server.rss_kib()
-    published = server.post(f"/runs/{run}/publish", publish.model_dump())
+    published = publisher.post(f"/runs/{run}/publish", publish.model_dump())
     report = json.loads(clients.stdout.readline())
     clients.wait(timeout=60)
     return report, published, rss
 
 
 def bench_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
+    """One backend's figures. With Redis the publisher is a second server process,
+    as in a deployment with several: every event crosses Redis to the subscribers'."""
     results: dict[str, Any] = {"backend": backend, "subscribers": args.subscribers}
 
-    def with_server(env: dict[str, str]) -> None:
-        server = _start_server(env)
-        try:
-            # Warm up (imports, first allocations) before the baseline.
-            server.post("/runs/warmup/publish", {"events": 100})
-            time.sleep(0.5)
-            baseline = server.rss_kib()
-            report, _, rss = _run_subscribers(
-                server, "latency", args.subscribers, args.events,
-                Publish(events=args.events, rate=args.rate))
-            results["memory_per_subscriber_kib"] = round((rss - baseline) / args.subscribers, 1)
-            results["latency"] = {"rate_per_s": args.rate, "events": args.events, **report}
+    def measure(server: Server, publisher: Server) -> None:
+        # Warm up (imports, first allocations) before the baseline.
+        for process in {server.port: server, publisher.port: publisher}.values():
+            process.post("/runs/warmup/publish", {"events": 100})
+        time.sleep(0.5)
+        baseline = server.rss_kib()
+        report, _, rss = _run_subscribers(
+            server, publisher, "latency", args.subscribers, args.events,
+            Publish(events=args.events, rate=args.rate))
+        results["memory_per_subscriber_kib"] = round((rss - baseline) / args.subscribers, 1)
+        results["latency"] = {"rate_per_s": args.rate, "events": args.events, **report}
 
-            report, published, _ = _run_subscribers(
-                server, "burst", args.subscribers, args.events,
-                Publish(events=args.events, rate=0))
-            seconds = published["seconds"]
-            results["fan_out"] = {
-                "events": args.events,
-                "published_per_s": round(args.events / seconds),
-                **report,
-            }
+        report, published, _ = _run_subscribers(
+            server, publisher, "burst", args.subscribers, args.burst_events,
+            Publish(events=args.burst_events, rate=0))
+        # Every subscriber had every event by the last publish plus the
+        # largest latency: that bounds the time the whole run took.
+        delivered_in = published["seconds"] + report["latencies"]["max_ms"] / 1000
+        results["fan_out"] = {
+            "events": args.burst_events,
+            "published_per_s": round(args.burst_events / published["seconds"]),
+            "delivered_per_s": round(args.burst_events / delivered_in),
+            **report,
+        }
 
-            published = server.post("/runs/alone/publish", {"events": args.throughput_events})
-            results["publish_per_s_no_subscribers"] = round(
-                args.throughput_events / published["seconds"])
-        finally:
-            server.process.terminate()
-            server.process.wait(timeout=20)
+        published = publisher.post("/runs/alone/publish", {"events": args.throughput_events})
+        results["publish_per_s_no_subscribers"] = round(
+            args.throughput_events / published["seconds"])
 
     if backend == "redis":
         with redis_server() as redis:
-            with_server({"SSEGEN_REDIS_URL": redis.url})
+            env = {"SSEGEN_REDIS_URL": redis.url}
+            with _server(env) as server, _server(env) as publisher:
+                measure(server, publisher)
     else:
-        with_server({"SSEGEN_REDIS_URL": ""})
+        with _server({"SSEGEN_REDIS_URL": ""}) as server:
+            measure(server, server)
     return results
+
+
+@contextmanager
+def _server(env: dict[str, str]) -> Iterator[Server]:
+    server = _start_server(env)
+    try:
+        yield server
+    finally:
+        server.process.terminate()
+        server.process.wait(timeout=20)
 
 
 def _print(result: dict[str, Any]) -> None:
     lat, fan = result["latency"], result["fan_out"]
-    print(f"\n{result['backend']}: {result['subscribers']} subscribers")
+    where = " (published in another server process)" if result["backend"] == "redis" else ""
+    print(f"\n{result['backend']}: {result['subscribers']} subscribers{where}")
     print(f"  latency at {lat['rate_per_s']:g} events/s: p50 {lat['latencies']['p50_ms']:.1f} ms, "
           f"p99 {lat['latencies']['p99_ms']:.1f} ms, max {lat['latencies']['max_ms']:.1f} ms; "
           f"missing {lat['missing']}, out of order {lat['out_of_order']}")
-    print(f"  back to back: {fan['published_per_s']} events/s published, "
-          f"{fan['published_per_s'] * result['subscribers']} deliveries/s; "
+    print(f"  back to back ({fan['events']} events): {fan['published_per_s']} events/s "
+          f"published, {fan['delivered_per_s']} events/s delivered to every subscriber; "
           f"p50 {fan['latencies']['p50_ms']:.1f} ms, p99 {fan['latencies']['p99_ms']:.1f} ms; "
           f"missing {fan['missing']}, out of order {fan['out_of_order']}")
     print(f"  publish throughput, no subscribers: {result['publish_per_s_no_subscribers']} events/s")
@@ -332,6 +360,7 @@ def main() -> None:
     parser.add_argument("--subscribers", type=int, default=1000)
     parser.add_argument("--events", type=int, default=300)
     parser.add_argument("--rate", type=float, default=20.0)
+    parser.add_argument("--burst-events", type=int, default=1000)
     parser.add_argument("--throughput-events", type=int, default=20_000)
     parser.add_argument("--backend", choices=["memory", "redis", "both"], default="both")
     parser.add_argument("--json", type=Path, help="also write the results to this file")

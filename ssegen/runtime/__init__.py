@@ -31,13 +31,30 @@ __all__ = [
 # `redis` package, so it is imported on first use (module __getattr__ below).
 from typing import TYPE_CHECKING
 
-from .brokers import Broker, MemoryBroker, TopicSpec, default_broker
-from .topic import serve_topic
+from .brokers import (
+    Broker,
+    BrokerUnavailableError,
+    MemoryBroker,
+    TopicClosedError,
+    TopicSpec,
+    default_broker,
+)
+from .topic import MISSED_EVENT, serve_topic
 
 if TYPE_CHECKING:
     from .brokers.redis_streams import RedisBroker
 
-__all__ += ["Broker", "MemoryBroker", "RedisBroker", "TopicSpec", "default_broker", "serve_topic"]
+__all__ += [
+    "MISSED_EVENT",
+    "Broker",
+    "BrokerUnavailableError",
+    "MemoryBroker",
+    "RedisBroker",
+    "TopicClosedError",
+    "TopicSpec",
+    "default_broker",
+    "serve_topic",
+]
 from .docs import add_event_catalog as add_event_catalog  # the catalog and its docs page
 
 

@@ -41,11 +41,16 @@ What a subscriber sees (topics with `resume: {ids: sequence}`):
 
 A topic without `resume` sends no ids, replays nothing and gets live events
 only.
+
+Fan-out cost: a live event reaches a caught-up subscriber whose response is
+idle straight from the broker (`TopicStreamResponse`), one write per
+subscriber and batch of events, without waking the response's task.
 """
 
 from __future__ import annotations
 
 import inspect
+import logging
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from functools import partial
 from typing import Any
@@ -60,6 +65,8 @@ from .response import EventStreamResponse
 from .resume import parse_last_event_id, pick_last_event_id
 from .serve import _HEADER_PARAMETER, _QUERY_PARAMETER, RESUME_PARAMETER, _signature
 from .writer import StreamWriter
+
+logger = logging.getLogger("ssegen.runtime")
 
 MISSED_EVENT = "ssegen.missed"
 """The event that tells a resuming subscriber it missed events (see the module docstring)."""
@@ -110,10 +117,10 @@ class TopicStreamResponse(EventStreamResponse):
                  **options: Any) -> None:
         super().__init__(content, **options)
         self.subscription = subscription
+        self.source = content
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        assert isinstance(self.content, AsyncGenerator)
-        writer = StreamWriter(self, self.content, scope, receive, send)
+        writer = StreamWriter(self, self.source, scope, receive, send)
         self.subscription.sink = partial(_write_if_idle, writer)
         try:
             await writer.run()
@@ -130,7 +137,15 @@ def _write_if_idle(writer: StreamWriter, chunk: bytes) -> bool:
     """
     if not writer.live or writer.disconnected or writer.step is None or writer.writing is not None:
         return False
-    writer._write_while_waiting(chunk)
+    try:
+        writer._write_while_waiting(chunk)
+    except Exception as exc:
+        # This runs inside another subscriber's fan-out: never let one
+        # connection's failure stop the others. The entry is buffered instead
+        # and the response's own path meets (and handles) the same failure.
+        if not isinstance(exc, OSError):
+            logger.exception("stream %s: writing a live event failed", writer.response.name)
+        return False
     return True
 
 

@@ -1,10 +1,13 @@
 """The in-memory broker: the default, for one process and nothing to set up.
 
 Every topic instance lives in a dict of this process: its last `keep`
-events (a bounded deque) and its subscribers. `publish` and `subscribe` never
-await, so each runs as one step of the event loop: a subscriber is attached
-and its replay copied with no event able to slip in between, and an event
-reaches every subscriber before the next one is published.
+events (a bounded deque) and its subscribers. `subscribe` never awaits: a
+subscriber is attached and its replay copied in one step of the event loop,
+with no event able to slip in between. `publish` retains the event at once
+and offers it to the subscribers at the end of the step, together with any
+other event published in the same step (see `_yield_to_subscribers`); an
+event retained but not yet offered is in a new subscriber's replay and then
+offered once more, and dropped as a duplicate by id.
 
 Use one `MemoryBroker` from one event loop (the server's). An idle instance
 (no subscriber, nothing published for `ttl` seconds) is dropped the next
@@ -23,7 +26,7 @@ from ..encoding import encode_event
 from .broker import TopicClosedError
 from .entry import Entry, first_id, wire_bytes
 from .resume_plan import start_subscription
-from .subscription import Subscription
+from .subscription import Subscription, offer_to_all
 from .topic_spec import TopicSpec
 
 InstanceKey = tuple[str, tuple[str, ...]]
@@ -36,12 +39,20 @@ _BURST = 0.005
 
 
 class _Instance:
-    __slots__ = ("entries", "expires_at", "subscribers")
+    __slots__ = ("entries", "expires_at", "subscribers", "unflushed")
 
     def __init__(self, keep: int) -> None:
         self.entries: deque[Entry] = deque(maxlen=keep)
         self.subscribers: set[Subscription] = set()
         self.expires_at = float("inf")
+        # Published, retained, not yet offered to the subscribers.
+        self.unflushed: list[Entry] = []
+
+    def flush(self) -> None:
+        """Offer the events published since the last flush to every subscriber."""
+        batch, self.unflushed = self.unflushed, []
+        if batch:
+            offer_to_all(self.subscribers, batch)
 
     @property
     def last(self) -> Entry | None:
@@ -55,6 +66,8 @@ class _Instance:
         skip = after - entries[0].id + 1
         if skip <= 0:
             return list(entries)
+        if skip >= len(entries):
+            return []  # up to date, or an id never issued here
         return list(islice(entries, skip, None))
 
 
@@ -91,16 +104,15 @@ class MemoryBroker:
         if topic.ttl is not None:
             instance.expires_at = now + topic.ttl
         if instance.subscribers:
-            fullest = 0
-            dropped: list[Subscription] = []
-            for sub in instance.subscribers:
-                if sub.offer(entry):
-                    fullest = max(fullest, sub.backlog)
-                else:
-                    dropped.append(sub)
-            for sub in dropped:
-                instance.subscribers.discard(sub)
-            await self._yield_to_subscribers(fullest)
+            instance.unflushed.append(entry)
+            if len(instance.unflushed) * 2 >= self._buffer:
+                # Half a buffer: offered now, and subscribers must write before more.
+                instance.flush()
+                await self._yield_to_subscribers(now=True)
+            else:
+                if len(instance.unflushed) == 1:
+                    asyncio.get_running_loop().call_soon(instance.flush)
+                await self._yield_to_subscribers()
         return entry_id
 
     async def subscribe(
@@ -117,19 +129,18 @@ class MemoryBroker:
         start_subscription(subscription, topic, after=after, last=instance.last, replay=replay)
         return subscription
 
-    async def _yield_to_subscribers(self, fullest: int) -> None:
-        """Let subscribers write, now or after a few more events of a burst.
+    async def _yield_to_subscribers(self, *, now: bool = False) -> None:
+        """Let subscribers have the event now, or with the next few of a burst.
 
-        Publishing never waits by itself, so a publisher in a tight loop would
-        fill every subscriber's buffer before any of them could write (and
-        overflow them all). Yielding after every event would cost a write per
-        event and subscriber; instead a burst goes on for up to `_BURST`
-        seconds or half a buffer, and each subscriber then writes what it
-        collected as one chunk. A publisher that waited for something else in
-        between yields at once, so an isolated event is not delayed.
+        Events reach subscribers in batches (`_Instance.flush`), one write per
+        subscriber and batch. A publisher that waited for anything since its
+        last event yields at once, so an isolated event is not delayed; one
+        publishing in a tight loop goes on for up to `_BURST` seconds (or half
+        a subscriber buffer) first, so that its subscribers write many events
+        at a time instead of one write per event each.
         """
         loop = asyncio.get_running_loop()
-        if fullest * 2 >= self._buffer or loop.time() - self._resumed >= _BURST:
+        if now or loop.time() - self._resumed >= _BURST:
             await asyncio.sleep(0)
             self._resumed = loop.time()
 

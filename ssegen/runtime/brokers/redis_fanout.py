@@ -31,7 +31,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from .entry import Entry, wire_bytes
-from .subscription import Subscription
+from .subscription import Subscription, offer_to_all
 from .topic_spec import TopicSpec
 
 logger = logging.getLogger("ssegen.runtime.brokers")
@@ -80,11 +80,6 @@ class Fanout:
         self.cursor: bytes | None = None  # None until the last id is known: not read yet
         self.ready = ready
         self.subscribers: set[Subscription] = set()
-
-    def dispatch(self, entry: Entry) -> None:
-        dropped = [sub for sub in self.subscribers if not sub.offer(entry)]
-        for sub in dropped:
-            self.subscribers.discard(sub)
 
 
 class FanoutReader:
@@ -189,7 +184,7 @@ class FanoutReader:
             if fanout is None:
                 continue  # its last subscriber left while the read was in flight
             resumable = fanout.topic.resumable
-            for raw_id, fields in entries:
-                fanout.cursor = raw_id
-                fanout.dispatch(parse_entry(raw_id, fields, resumable))
-
+            batch = [parse_entry(raw_id, fields, resumable) for raw_id, fields in entries]
+            fanout.cursor = entries[-1][0]
+            # One read is one batch: each subscriber writes it at once.
+            offer_to_all(fanout.subscribers, batch)

@@ -39,7 +39,7 @@ from .broker import BrokerUnavailableError, TopicClosedError
 from .entry import Entry
 from .redis_fanout import FanoutReader, parse_entry
 from .resume_plan import start_subscription
-from .subscription import Subscription
+from .subscription import ReplayPager, Subscription
 from .topic_spec import TopicSpec
 
 # KEYS[1]: the instance's stream; ARGV: keep, ttl in ms (0: none), frame, terminal flag.
@@ -187,7 +187,7 @@ class RedisBroker:
                            replay=replay, more=more)
         return subscription
 
-    def _pager(self, redis_key: str, topic: TopicSpec) -> Any:
+    def _pager(self, redis_key: str, topic: TopicSpec) -> ReplayPager:
         async def more(position: int) -> list[Entry]:
             try:
                 with _reachable():

@@ -102,21 +102,27 @@ class Subscription:
         self.missed = missed
         self.finished = finished
 
-    def offer(self, entry: Entry) -> bool:
-        """Buffer a live entry; False when this subscription takes no more."""
+    def offer(self, entries: list[Entry], wire: bytes) -> bool:
+        """Take live `entries` (consecutive, oldest first; `wire` is their joined bytes).
+
+        False when this subscription takes no more: it has ended, or its
+        buffer would overflow (it is then ended). Only the last entry of a
+        batch may be terminal.
+        """
         if self._ended is not None:
             return False
         sink = self.sink
-        if sink is not None and self._caught_up() and self._follows(entry) and sink(entry.wire):
+        if sink is not None and self._caught_up() and self._follows(entries[0]) and sink(wire):
             # Written at once: the reader is not woken for it.
-            self.position = entry.id
-            if entry.terminal:
+            last = entries[-1]
+            self.position = last.id
+            if last.terminal:
                 self.end("terminal")
             return True
-        if len(self._pending) >= self._limit:
+        if len(self._pending) + len(entries) > self._limit:
             self.end("overflow")
             return False
-        self._pending.append(entry)
+        self._pending.extend(entries)
         waiter = self._waiter
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
@@ -143,11 +149,6 @@ class Subscription:
         waiter = self._waiter
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
-
-    @property
-    def backlog(self) -> int:
-        """Live entries buffered and not yet taken by the reader."""
-        return len(self._pending)
 
     @property
     def ended(self) -> EndReason | None:
@@ -191,7 +192,6 @@ class Subscription:
             if entry.id <= position:
                 continue  # already delivered by the replay (or the other way round)
             if entry.prev != position and entry.prev != 0:  # see _follows
-
                 self.end("missed")
                 break
             out.append(entry)
@@ -230,3 +230,20 @@ class Subscription:
 def _expire(waiter: asyncio.Future[None]) -> None:
     if not waiter.done():
         waiter.set_result(None)
+
+
+def offer_to_all(subscribers: set[Subscription], entries: list[Entry]) -> None:
+    """Offer a batch to every subscriber; those that take no more are removed from the set.
+
+    The batch's bytes are joined once for all of them. It is split after a
+    terminal entry, which ends each subscription it reaches.
+    """
+    start = 0
+    for end, entry in enumerate(entries, 1):
+        if entry.terminal or end == len(entries):
+            part = entries[start:end]
+            wire = part[0].wire if len(part) == 1 else b"".join([e.wire for e in part])
+            dropped = [sub for sub in subscribers if not sub.offer(part, wire)]
+            for sub in dropped:
+                subscribers.discard(sub)
+            start = end

@@ -1,0 +1,35 @@
+"""Serving the topic test app and publishing to it over HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+from ssegen.runtime import Broker
+
+from tests.support.server import serve_in_thread
+
+from .feed_app import build_app
+
+
+@asynccontextmanager
+async def served(broker: Broker, **app_options: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """The test app on a real uvicorn (in a thread), and a client for it."""
+    # A short graceful shutdown: an open event stream must not hold the test up.
+    app = build_app(broker, **app_options)
+    with serve_in_thread(app, timeout_graceful_shutdown=1) as base_url:
+        async with httpx.AsyncClient(base_url=base_url, timeout=20.0) as client:
+            yield client
+
+
+async def publish(client: httpx.AsyncClient, job_id: str, *, count: int = 0, start: int = 0,
+                  size: int = 0, lines: list[str] | None = None, end: bool = False) -> list[int]:
+    """Publish through the app's route; returns the ids the broker assigned."""
+    body: dict[str, Any] = {"count": count, "start": start, "size": size,
+                            "lines": lines or [], "end": end}
+    response = await client.post(f"/test/jobs/{job_id}/publish", json=body)
+    response.raise_for_status()
+    ids: list[int] = response.json()["ids"]
+    return ids
