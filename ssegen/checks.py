@@ -87,6 +87,9 @@ def _check_stream(doc: Document, name: str, stream: Stream) -> None:
             doc.error(
                 event_loc, f"event name '{event_name}' must match {EVENT_NAME.pattern}", key=True
             )
+        elif event_name.startswith("ssegen."):
+            # The runtime's own events (`ssegen.missed` on topics) live under this prefix.
+            doc.error(event_loc, f"event names starting with 'ssegen.' are reserved: '{event_name}'", key=True)
         if event.data is not None and event.text is not None:
             doc.error(
                 event_loc, f"event '{event_name}' has both 'data' and 'text': choose one", key=True

@@ -1,4 +1,4 @@
-"""`ssegen build` and `ssegen check`: arguments, printing, exit codes.
+"""`ssegen build`, `ssegen check` and `ssegen serve`: arguments, printing, exit codes.
 
 Exit codes: 0 done / fresh, 1 spec errors or stale output, 2 bad usage.
 Spec problems print as `path:line:col: error: message`, never a traceback.
@@ -20,18 +20,16 @@ from ssegen.pipeline import build_files
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     specs = [Path(p) for p in args.specs] or [Path("specs")]
+    if args.command == "serve":
+        return _serve(specs, args)
     started = time.perf_counter()
     try:
-        files = build_files(specs)
+        files = build_files(specs, openapi_31=args.openapi_31)
         if args.command == "check":
             return _check(args.out, files)
         written, removed = write_tree(args.out, files)
     except SpecError as exc:
-        for diagnostic in exc.diagnostics:
-            print(diagnostic, file=sys.stderr)
-        count = len(exc.diagnostics)
-        print(f"{count} error{'s' if count != 1 else ''}", file=sys.stderr)
-        return 1
+        return _report(exc)
     except OutputError as exc:
         print(f"ssegen: error: {exc}", file=sys.stderr)
         return 1
@@ -42,6 +40,44 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     for relative in removed:
         print(f"removed {args.out / relative}")
+    return 0
+
+
+def _report(exc: SpecError) -> int:
+    for diagnostic in exc.diagnostics:
+        print(diagnostic, file=sys.stderr)
+    count = len(exc.diagnostics)
+    print(f"{count} error{'s' if count != 1 else ''}", file=sys.stderr)
+    return 1
+
+
+def _serve(specs: list[Path], args: argparse.Namespace) -> int:
+    try:
+        import uvicorn
+    except ImportError:
+        print(
+            "ssegen: error: `ssegen serve` needs uvicorn: pip install 'ssegen[serve]'",
+            file=sys.stderr,
+        )
+        return 1
+    # Imported here: the mock pulls in FastAPI apps, which `build` and `check` never need.
+    from ssegen.catalog.preview import DOCS_URL, preview_app
+
+    try:
+        preview = preview_app(specs, interval=args.interval, script_path=args.scalar_script)
+    except SpecError as exc:
+        return _report(exc)
+    except FileNotFoundError as exc:
+        print(f"ssegen: error: {exc}", file=sys.stderr)
+        return 1
+    base = f"http://{args.host}:{args.port}"
+    for plan in preview.plans:
+        stream = plan.stream
+        print(f"{stream.http_method:6} {base}{stream.path}  ({stream.name})")
+    for skipped in preview.skipped:
+        print(f"not sent (no example, no valid sample): {skipped}")
+    print(f"ssegen: mock of {len(preview.plans)} streams; docs at {base}{DOCS_URL}", flush=True)
+    uvicorn.run(preview.app, host=args.host, port=args.port, log_level="warning")
     return 0
 
 
@@ -75,4 +111,32 @@ def _parser() -> argparse.ArgumentParser:
             default=Path("generated"),
             help="output folder (default: generated/)",
         )
+        command.add_argument(
+            "--openapi-3.1",
+            dest="openapi_31",
+            action="store_true",
+            help="also write openapi-3.1.json, for tools that refuse OpenAPI 3.2",
+        )
+    summary = "serve every stream with a mock that sends the examples, and the docs page"
+    serve = commands.add_parser("serve", help=summary, description=summary)
+    serve.add_argument("specs", nargs="*", help="spec files or folders (default: specs/)")
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="interface to listen on (default: 127.0.0.1)"
+    )
+    serve.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    serve.add_argument(
+        "--interval", type=_seconds, default=1.0, help="seconds between mock events (default: 1)"
+    )
+    serve.add_argument(
+        "--scalar-script",
+        metavar="PATH",
+        help="a local copy of Scalar's standalone.js for the docs page (default: load it from a CDN)",
+    )
     return parser
+
+
+def _seconds(value: str) -> float:
+    seconds = float(value)
+    if not 0 <= seconds <= 3600:
+        raise argparse.ArgumentTypeError("must be between 0 and 3600 seconds")
+    return seconds

@@ -180,12 +180,29 @@ def _params(
     for location in ("path", "query", "header"):
         for wire_name, schema in getattr(stream.params, location).items():
             loc: Loc = ("streams", stream_name, "params", location, wire_name)
+            required, schema = _split_required(doc, location, schema, loc)
             rewritten = resolver.rewrite(doc, schema, loc)
-            param = lower_param(doc, location, wire_name, rewritten, loc)
+            param = lower_param(doc, location, wire_name, rewritten, loc, required=required)
             if param is not None:
                 names.claim(param.py_name, f"{location} parameter '{wire_name}'", loc)
                 result.append(param)
     return tuple(result)
+
+
+def _split_required(doc: Document, location: str, schema: Any, loc: Loc) -> tuple[bool, Any]:
+    """ssegen's `required: true` on a query or header parameter, and the schema without it."""
+    if not isinstance(schema, dict) or "required" not in schema:
+        return False, schema
+    rest = {key: value for key, value in schema.items() if key != "required"}
+    flag = schema["required"]
+    if not isinstance(flag, bool) or location == "path":
+        doc.error(
+            (*loc, "required"),
+            "'required' on a parameter is true or false (path parameters are always required)",
+            key=True,
+        )
+        return False, rest
+    return flag, rest
 
 
 def _event(

@@ -3,7 +3,8 @@
 A parameter schema must be a scalar (`string`, `integer`, `number`,
 `boolean`), an enum of scalars, or (query and header only) an array of them:
 what a URL or a header can carry. Path parameters are required; query and
-header parameters are optional, with their `default` or `None`.
+header parameters are optional, with their `default` or `None`, unless they say
+`required: true` (an ssegen key, removed before the schema is read as JSON Schema).
 """
 
 from __future__ import annotations
@@ -29,7 +30,13 @@ _CONSTRAINTS = {
 
 
 def lower_param(
-    doc: Document, location: str, wire_name: str, schema: dict[str, Any], loc: Loc
+    doc: Document,
+    location: str,
+    wire_name: str,
+    schema: dict[str, Any],
+    loc: Loc,
+    *,
+    required: bool = False,
 ) -> ir.Param | None:
     annotation = _annotation(doc, location, schema, loc)
     if annotation is None:
@@ -38,10 +45,10 @@ def lower_param(
     default_literal: str | None = None
     if "default" in schema:
         default = schema["default"]
-        if location == "path":
+        if location == "path" or required:
             doc.error(
                 (*loc, "default"),
-                "a path parameter is always required: remove its default",
+                "a required parameter has no default: remove it",
                 key=True,
             )
         elif next(iter(Draft202012Validator(schema).iter_errors(default)), None) is not None:
@@ -50,7 +57,7 @@ def lower_param(
             )
         else:
             default_literal = repr(default)
-    elif location != "path":
+    elif location != "path" and not required:
         annotation = f"{annotation} | None"
         default_literal = "None"
     kwargs: list[str] = []

@@ -19,7 +19,7 @@ from ssegen.loader import Document, load
 from ssegen.lower import lower
 from ssegen.models import ModelError
 from ssegen.naming import package_from_stem
-from ssegen.render import render_catalog
+from ssegen.render import render_catalog, render_openapi
 from ssegen.schemas import Resolver
 from ssegen.validate import validate
 
@@ -101,8 +101,12 @@ def build_catalogs(paths: Sequence[Path]) -> list[ir.Catalog]:
     return catalogs
 
 
-def build_files(paths: Sequence[Path]) -> dict[str, str]:
-    """Every generated file for the specs under `paths`, rendered in memory."""
+def build_files(paths: Sequence[Path], *, openapi_31: bool = False) -> dict[str, str]:
+    """Every generated file for the specs under `paths`, rendered in memory.
+
+    Per package its modules and `docs/<package>.md`; for all of them one
+    `openapi.json` (and `openapi-3.1.json` with `openapi_31`).
+    """
     catalogs = build_catalogs(paths)
     files: dict[str, str] = {}
     problems: list[Diagnostic] = []
@@ -111,6 +115,10 @@ def build_files(paths: Sequence[Path]) -> dict[str, str]:
             files.update(render_catalog(catalog))
         except ModelError as exc:
             problems.append(Diagnostic(catalog.source, Position(), str(exc)))
+    try:
+        files.update(render_openapi(catalogs, openapi_31=openapi_31))
+    except SpecError as exc:
+        problems.extend(exc.diagnostics)
     if problems:
         raise SpecError(problems)
     return dict(sorted(files.items()))

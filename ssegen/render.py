@@ -17,6 +17,10 @@ import isort
 import jinja2
 from black.mode import TargetVersion
 from ssegen import ir
+from ssegen.catalog.docs import stream_docs
+from ssegen.catalog.markdown import md_block, md_cell, md_code, md_inline
+from ssegen.catalog.openapi import openapi_document, render_json
+from ssegen.catalog.openapi31 import downgrade_to_31
 from ssegen.models import render_models
 from ssegen.text import comment, docstring, pyliteral
 
@@ -48,6 +52,7 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters.update(pystr=pyliteral, literal=pyliteral, docstring=docstring, comment=comment)
+    env.filters.update(md_block=md_block, md_cell=md_cell, md_code=md_code, md_inline=md_inline)
     return env
 
 
@@ -69,13 +74,36 @@ def render_catalog(catalog: ir.Catalog) -> dict[str, str]:
     for module in modules:
         template = environment().get_template(f"{module}.py.jinja")
         files[f"{base}/{module}.py"] = _format(template.render(**context))
+    files[f"docs/{base}.md"] = render_docs(catalog)
     return files
 
 
-def render_catalogs(catalogs: Sequence[ir.Catalog]) -> dict[str, str]:
+def render_docs(catalog: ir.Catalog) -> str:
+    """The Markdown contract page of a catalog (ssegen.catalog.docs)."""
+    template = environment().get_template("docs.md.jinja")
+    return template.render(
+        catalog=catalog, header=header(catalog, "<!--") + " -->", streams=stream_docs(catalog)
+    )
+
+
+OPENAPI = "openapi.json"
+OPENAPI_31 = "openapi-3.1.json"
+
+
+def render_openapi(catalogs: Sequence[ir.Catalog], *, openapi_31: bool = False) -> dict[str, str]:
+    """The event catalog of every built spec: OpenAPI 3.2, and 3.1 for tools that refuse 3.2."""
+    document = openapi_document(catalogs)
+    files = {OPENAPI: render_json(document)}
+    if openapi_31:
+        files[OPENAPI_31] = render_json(downgrade_to_31(document))
+    return files
+
+
+def render_catalogs(catalogs: Sequence[ir.Catalog], *, openapi_31: bool = False) -> dict[str, str]:
     files: dict[str, str] = {}
     for catalog in catalogs:
         files.update(render_catalog(catalog))
+    files.update(render_openapi(catalogs, openapi_31=openapi_31))
     return dict(sorted(files.items()))
 
 

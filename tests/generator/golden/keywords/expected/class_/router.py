@@ -26,7 +26,7 @@ def build_router(
         from_: Annotated[int | None, Query(alias="from", ge=0)] = None,
         match_: Annotated[Literal["all", "any"], Query(alias="match")] = "all",
         service_: Annotated[bool | None, Query(alias="service")] = None,
-        x_request_id: Annotated[str | None, Header(alias="X-Request-Id")] = None,
+        x_request_id: Annotated[str, Header(alias="X-Request-Id")],
         last_event_id: str | None,
     ) -> AsyncIterable[ImportEvent]:
         return service.import_(

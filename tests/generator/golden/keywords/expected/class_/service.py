@@ -26,7 +26,7 @@ class ClassService(ABC):
         from_: int | None,
         match_: Literal["all", "any"],
         service_: bool | None,
-        x_request_id: str | None,
+        x_request_id: str,
         last_event_id: str | None,
     ) -> AsyncIterator[ImportEvent]:
         """import

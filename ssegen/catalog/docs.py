@@ -1,0 +1,215 @@
+"""The contract page of one package: `generated/docs/<package>.md`.
+
+Written to be reviewed in a pull request: what a client of each stream must
+know (endpoint, parameters, resume and retry behaviour, terminal and error
+events, every event's payload fields and frames on the wire), in the order of
+the spec, with nothing that changes unless the contract does. This module
+prepares the facts; `templates/docs.md.jinja` lays them out, and spec strings
+reach the page only through the filters of `markdown.py`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ssegen import ir
+from ssegen.catalog import openapi
+from ssegen.catalog.fields import FieldRow, constraints_md, field_rows, is_object, type_md
+from ssegen.catalog.frames import example_frames
+from ssegen.catalog.markdown import md_code
+from ssegen.runtime.topic import MISSED_EVENT
+
+
+@dataclass(frozen=True)
+class ParamRow:
+    name: str
+    location: str
+    type_md: str
+    required: bool
+    constraints_md: str
+    description: str | None
+
+
+@dataclass(frozen=True)
+class EventDoc:
+    event: ir.Event
+    kind_md: str  # the events table's payload column: `JSON`, `text`, `none`
+    payload_md: str  # one line: what the data line carries
+    fields: tuple[FieldRow, ...]  # when the payload is an object
+    frames: str  # every example frame of the event, as on the wire
+
+
+@dataclass(frozen=True)
+class StreamDoc:
+    stream: ir.Stream
+    params: tuple[ParamRow, ...]
+    body_md: str | None
+    body_fields: tuple[FieldRow, ...]
+    behaviour: tuple[str, ...]  # Markdown, one bullet each
+    responses: tuple[tuple[str, str], ...]  # (status, Markdown)
+    events: tuple[EventDoc, ...]
+
+    @property
+    def endpoint(self) -> str:
+        return md_code(f"{self.stream.http_method} {self.stream.path}")
+
+
+def _names(names: list[str], last: str) -> str:
+    quoted = [md_code(name) for name in names]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + f" {last} {quoted[-1]}"
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def _params(stream: ir.Stream) -> tuple[ParamRow, ...]:
+    rows = []
+    for parameter in openapi.parameters(stream):
+        schema: dict[str, Any] = parameter["schema"]
+        rows.append(
+            ParamRow(
+                name=parameter["name"],
+                location=parameter["in"],
+                type_md=type_md(schema, {}),
+                required=parameter["required"],
+                constraints_md=constraints_md(schema),
+                description=parameter.get("description"),
+            )
+        )
+    return tuple(rows)
+
+
+def _resume(stream: ir.Stream) -> str:
+    if stream.ids is None:
+        replay = " and replays nothing" if stream.topic is not None else ""
+        return f"**Resume**: not resumable. Events carry no `id:`; a reconnect starts over{replay}."
+    fallback = (
+        f" (or the {md_code(stream.resume_query)} query parameter, for clients that cannot set headers;"
+        " the header wins)"
+        if stream.resume_query
+        else ""
+    )
+    if stream.topic is not None:
+        return (
+            "**Resume**: the broker gives the events of an instance increasing integer ids (each "
+            "the previous plus one). A new subscriber first gets the retained events, then live "
+            f"ones; one that reconnects with `Last-Event-ID`{fallback} gets every retained event "
+            "after that id, then live ones. If the id is no longer retained, the stream starts "
+            f'with {md_code(MISSED_EVENT)} (data `{{"last_event_id":"<id>"}}`, no id): '
+            "refetch what the missed events would have built. "
+            "A value that is not a non-negative integer gets 400."
+        )
+    if stream.ids == "sequence":
+        return (
+            "**Resume**: the server numbers events 1, 2, 3 and so on. A client that reconnects with "
+            f"`Last-Event-ID`{fallback} resumes after that id. A value that is not a non-negative "
+            "integer gets 400."
+        )
+    return (
+        "**Resume**: the server sets each event's id. A client that reconnects with "
+        f"`Last-Event-ID`{fallback} resumes after that id. A value with CR, LF or NUL gets 400."
+    )
+
+
+def _behaviour(stream: ir.Stream) -> tuple[str, ...]:
+    lines = []
+    if stream.retry is not None:
+        lines.append(
+            f"**Retry**: every response starts with `retry: {stream.retry}`: clients wait "
+            f"{stream.retry} ms before they reconnect."
+        )
+    else:
+        lines.append(
+            "**Retry**: no `retry:` field; clients wait their default delay before they reconnect."
+        )
+    if stream.keepalive:
+        lines.append(
+            f"**Keepalive**: a `:` comment line after {_number(stream.keepalive)} s without events."
+        )
+    else:
+        lines.append("**Keepalive**: none; a quiet stream sends nothing.")
+    lines.append(_resume(stream))
+    if stream.topic is not None:
+        key = _names([p.wire_name for p in stream.topic.key], "and") if stream.topic.key else None
+        instance = f"one per value of {key}" if key else "a single instance"
+        ttl = (
+            f"; an idle instance is dropped after {_number(stream.topic.ttl)} s"
+            if stream.topic.ttl is not None
+            else ""
+        )
+        lines.append(
+            f"**Topic**: events are published, not computed per request; every subscriber of an "
+            f"instance ({instance}) receives them. The last {stream.topic.keep} events of an "
+            f"instance are kept for replay{ttl}."
+        )
+    terminal = [event.name for event in stream.terminal_events]
+    if terminal:
+        lines.append(f"**Ends** after {_names(terminal, 'or')}.")
+    else:
+        lines.append("**Ends**: never by itself; the server keeps the stream open.")
+    if stream.error_event is not None:
+        lines.append(
+            f"**Errors**: a failure after the stream started is sent as {md_code(stream.error_event.name)}, "
+            "then the stream ends. A failure before the first event is an HTTP error (see Responses)."
+        )
+    return tuple(lines)
+
+
+def _payload_md(catalog: ir.Catalog, event: ir.Event) -> str:
+    if event.payload == "none":
+        return "No payload: the `data:` line is empty."
+    schema = event.data_schema or {}
+    if event.payload == "text":
+        constraints = constraints_md(schema)
+        return "Text, one `data:` line per line" + (f": {constraints}." if constraints else ".")
+    model = event.data_annotation if event.data_annotation in catalog.defs else None
+    kind = f"JSON, model {md_code(model)}" if model else "JSON"
+    if is_object(schema, catalog.defs):
+        return f"{kind}:"
+    constraints = constraints_md(schema)
+    return f"{kind}: {type_md(schema, catalog.defs)}" + (
+        f", {constraints}." if constraints else "."
+    )
+
+
+def _event_doc(catalog: ir.Catalog, frames: dict[str, str], event: ir.Event) -> EventDoc:
+    schema = event.data_schema or {}
+    rows = field_rows(schema, catalog.defs) if event.payload == "json" else ()
+    kind = {"json": "JSON", "text": "text", "none": "none"}[event.payload]
+    return EventDoc(event, kind, _payload_md(catalog, event), rows, frames.get(event.name, ""))
+
+
+def _responses(catalog: ir.Catalog, stream: ir.Stream) -> tuple[tuple[str, str], ...]:
+    rows = []
+    for status, response in openapi.responses(catalog, stream).items():
+        media = next(iter(response.get("content", {})), None)
+        shown = "other" if status == "default" else status
+        label = f"{shown} {md_code(media)}" if media else shown
+        rows.append((label, str(response["description"])))
+    return tuple(rows)
+
+
+def stream_docs(catalog: ir.Catalog) -> tuple[StreamDoc, ...]:
+    return tuple(stream_doc(catalog, stream) for stream in catalog.streams)
+
+
+def stream_doc(catalog: ir.Catalog, stream: ir.Stream) -> StreamDoc:
+    frames: dict[str, str] = {}
+    for frame in example_frames(stream):
+        frames[frame.event.name] = frames.get(frame.event.name, "") + frame.wire
+    body_md = body_fields = None
+    if stream.body is not None:
+        model = stream.body.annotation if stream.body.annotation in catalog.defs else None
+        body_md = f"JSON, model {md_code(model)}" if model else "JSON"
+        body_fields = field_rows(stream.body.schema, catalog.defs)
+    return StreamDoc(
+        stream=stream,
+        params=_params(stream),
+        body_md=body_md,
+        body_fields=body_fields or (),
+        behaviour=_behaviour(stream),
+        responses=_responses(catalog, stream),
+        events=tuple(_event_doc(catalog, frames, event) for event in stream.events),
+    )

@@ -1,0 +1,240 @@
+"""The OpenAPI 3.2.0 document of every built stream: `generated/openapi.json`.
+
+Shape: shared/design/event-catalog.md. Per stream, one operation whose 200
+response is `text/event-stream` with its media type (`itemSchema`, example
+frames as `serializedValue`, `x-sse`); the 204 and error responses
+the runtime really sends; the Last-Event-ID header and the query fallback of
+resumable streams. The document is a pure function of the catalogs, so it is
+deterministic: object keys in a fixed order, operations and events in the
+order of the specs, components sorted by name.
+
+The media type sits in the operation rather than under `components/mediaTypes`
+(new in 3.2): Scalar 1.72 does not follow references to those, and each
+stream has exactly one operation, so nothing is repeated.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+from ssegen import ir
+from ssegen.catalog import components as c
+from ssegen.catalog import runtime_components as shared
+from ssegen.catalog.markdown import md_code, md_inline
+from ssegen.diagnostics import Diagnostic, Position, SpecError
+
+OPENAPI_VERSION = "3.2.0"
+Document = dict[str, Any]
+
+_NO_CONTENT = "Nothing more to send; do not reconnect (EventSource stops on 204)."
+_TEMPLATE = re.compile(r"\{[^}]*\}")
+
+
+def openapi_document(catalogs: Sequence[ir.Catalog]) -> Document:
+    """One OpenAPI 3.2.0 document for `catalogs`; a SpecError if two streams share an operation."""
+    _check_operations(catalogs)
+    shared_ids = _shared_stream_names(catalogs)
+    paths: Document = {}
+    schemas: dict[str, Any] = {}
+    for catalog in catalogs:
+        schemas.update(c.payload_schemas(catalog))
+        for stream in catalog.streams:
+            operation_id = (
+                f"{catalog.package}.{stream.name}" if stream.name in shared_ids else stream.name
+            )
+            operation = _operation(catalog, stream, operation_id)
+            paths.setdefault(stream.path, {})[stream.http_method.lower()] = operation
+            schemas.update(c.stream_schemas(catalog, stream))
+    schemas.update(shared.shared_schemas(shared.referenced({"paths": paths, "schemas": schemas})))
+    return {
+        "openapi": OPENAPI_VERSION,
+        "info": _info(catalogs),
+        "paths": paths,
+        "components": {"schemas": dict(sorted(schemas.items()))},
+    }
+
+
+def render_json(document: Document) -> str:
+    """Pretty-printed, non-ASCII kept, trailing newline: readable in a pull-request diff."""
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def _info(catalogs: Sequence[ir.Catalog]) -> Document:
+    if len(catalogs) == 1:
+        only = catalogs[0]
+        info: Document = {"title": only.title, "version": only.version}
+        if only.description:
+            info["description"] = only.description.strip()
+        return info
+    # Generated Markdown around the spec's: titles made safe for a heading line.
+    sections = [
+        f"## {md_inline(catalog.title)} {md_inline(catalog.version)}\n\n"
+        f"Package {md_code(catalog.package)}, from {md_code(catalog.source)}."
+        + (f"\n\n{catalog.description.strip()}" if catalog.description else "")
+        for catalog in catalogs
+    ]
+    return {
+        "title": ", ".join(catalog.title for catalog in catalogs),
+        "version": ", ".join(f"{catalog.package} {catalog.version}" for catalog in catalogs),
+        "description": "\n\n".join(sections),
+    }
+
+
+def _shared_stream_names(catalogs: Sequence[ir.Catalog]) -> set[str]:
+    """Stream names used by more than one package: their operationIds get the package prefix."""
+    counts = Counter(stream.name for catalog in catalogs for stream in catalog.streams)
+    return {name for name, count in counts.items() if count > 1}
+
+
+def _check_operations(catalogs: Sequence[ir.Catalog]) -> None:
+    """Two streams on one method and path (OpenAPI: templated paths match whatever their names)."""
+    seen: dict[tuple[str, str], tuple[ir.Catalog, ir.Stream]] = {}
+    problems = []
+    for catalog in catalogs:
+        for stream in catalog.streams:
+            key = (stream.http_method, _TEMPLATE.sub("{}", stream.path))
+            if key in seen:
+                other_catalog, other = seen[key]
+                problems.append(
+                    Diagnostic(
+                        catalog.source,
+                        Position(),
+                        f"stream '{stream.name}' ({stream.http_method} {stream.path}) and stream "
+                        f"'{other.name}' of {other_catalog.source} ({other.http_method} {other.path}) "
+                        "are one operation; the event catalog cannot describe both",
+                    )
+                )
+            else:
+                seen[key] = (catalog, stream)
+    if problems:
+        raise SpecError(problems)
+
+
+def _operation(catalog: ir.Catalog, stream: ir.Stream, operation_id: str) -> Document:
+    operation: Document = {"operationId": operation_id}
+    if stream.summary:
+        operation["summary"] = stream.summary
+    if stream.description:
+        operation["description"] = stream.description.strip()
+    if stream.tags:
+        operation["tags"] = list(stream.tags)
+    if stream.deprecated:
+        operation["deprecated"] = True
+    if stream.params or stream.ids:
+        operation["parameters"] = parameters(stream)
+    if stream.body is not None:
+        body_schema = (
+            c.ref(c.schema_name(catalog, stream.body.annotation))
+            if stream.body.annotation in catalog.defs
+            else c.rewrite(stream.body.schema, catalog)
+        )
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": body_schema}},
+        }
+    operation["responses"] = responses(catalog, stream)
+    return operation
+
+
+def parameters(stream: ir.Stream) -> list[Document]:
+    """The stream's own parameters, then the resume position (header, then query fallback)."""
+    return [_parameter(param) for param in stream.params] + _resume_parameters(stream)
+
+
+def _parameter(param: ir.Param) -> Document:
+    parameter: Document = {"name": param.wire_name, "in": param.location}
+    if param.description:
+        parameter["description"] = param.description
+    # The IR's rule: a parameter without a default (path, or `required: true`) must be sent.
+    parameter["required"] = param.default_literal is None
+    parameter["schema"] = {
+        key: value for key, value in param.schema.items() if key != "description"
+    }
+    return parameter
+
+
+def _resume_parameters(stream: ir.Stream) -> list[Document]:
+    if stream.ids is None:
+        return []
+    # The runtime's parser (ssegen.runtime.resume): ASCII digits, at most 19 of them.
+    schema: Document = (
+        {"type": "string", "pattern": "^[0-9]{1,19}$"}
+        if stream.ids == "sequence"
+        else {"type": "string"}
+    )
+    parameters: list[Document] = [
+        {
+            "name": "Last-Event-ID",
+            "in": "header",
+            "description": "The id of the last event received; the stream resumes after it. "
+            "EventSource sends it when it reconnects.",
+            "required": False,
+            "schema": schema,
+        }
+    ]
+    if stream.resume_query:
+        parameters.append(
+            {
+                "name": stream.resume_query,
+                "in": "query",
+                "description": "Used when the Last-Event-ID header is absent.",
+                "required": False,
+                "schema": dict(schema),
+            }
+        )
+    return parameters
+
+
+def _problem(description: str) -> Document:
+    return {
+        "description": description,
+        "content": {"application/problem+json": {"schema": c.ref(shared.PROBLEM)}},
+    }
+
+
+def responses(catalog: ir.Catalog, stream: ir.Stream) -> Document:
+    """What the runtime answers, by status: the stream, 204, and the errors it can send."""
+    responses: Document = {
+        "200": {
+            "description": stream_description(stream),
+            "content": {"text/event-stream": c.media_type(catalog, stream)},
+        }
+    }
+    if stream.topic is None or stream.terminal_events:
+        responses["204"] = {"description": _NO_CONTENT}
+    if stream.ids:
+        responses["400"] = _problem(
+            "The Last-Event-ID header or query parameter is not an id of this stream."
+        )
+    if stream.params or stream.body is not None:
+        responses["422"] = {
+            "description": "The parameters or the body do not validate.",
+            "content": {"application/json": {"schema": c.ref(shared.HTTP_VALIDATION_ERROR)}},
+        }
+    responses["default"] = _problem(
+        "An error before the first event, such as 500 when the server fails."
+    )
+    return responses
+
+
+def _names(names: Sequence[str], last: str = "and") -> str:
+    quoted = [f"`{name}`" for name in names]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + f" {last} {quoted[-1]}"
+
+
+def stream_description(stream: ir.Stream) -> str:
+    """What the 200 response carries, naming every event (viewers that ignore `itemSchema` show it)."""
+    events = _names([event.name for event in stream.events])
+    text = f"A stream of {events} events."
+    if stream.topic is not None:
+        text = f"The topic's {events} events, as they are published."
+    terminal = [event.name for event in stream.terminal_events]
+    if terminal:
+        text += f" It ends after {_names(terminal, 'or')}."
+    if stream.error_event is not None and stream.topic is None:
+        text += f" A failure after the start is sent as `{stream.error_event.name}`."
+    return text

@@ -1,0 +1,60 @@
+"""Reading an OpenAPI document the way a viewer or a client generator would."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+Document = dict[str, Any]
+
+
+def refs(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str):
+                yield value
+            else:
+                yield from refs(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from refs(item)
+
+
+def resolve(document: Document, ref: str) -> Any:
+    """The target of a local `$ref` (JSON Pointer, RFC 6901); KeyError when there is none."""
+    assert ref.startswith("#/"), ref
+    node: Any = document
+    for part in ref[2:].split("/"):
+        node = node[part.replace("~1", "/").replace("~0", "~")]
+    return node
+
+
+def unresolved(document: Document) -> list[str]:
+    missing = []
+    for ref in refs(document):
+        try:
+            resolve(document, ref)
+        except (KeyError, TypeError):
+            missing.append(ref)
+    return missing
+
+
+def operations(document: Document) -> Iterator[tuple[str, str, Document]]:
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            yield path, method, operation
+
+
+def stream_media(operation: Document) -> Document:
+    media: Document = operation["responses"]["200"]["content"]["text/event-stream"]
+    return media
+
+
+def frame_branches(document: Document, operation: Document) -> dict[str, Document]:
+    """Event name -> its frame schema, read through the itemSchema's oneOf."""
+    union = resolve(document, stream_media(operation)["itemSchema"]["$ref"])
+    branches = {}
+    for option in union["oneOf"]:
+        branch = resolve(document, option["$ref"])
+        branches[branch["properties"]["event"]["const"]] = branch
+    return branches

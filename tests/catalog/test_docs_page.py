@@ -1,0 +1,137 @@
+"""The one-line helper: the app serves the event catalog, and a docs page that shows the events.
+
+The example app with `add_event_catalog(app, ...)`, served by a real uvicorn:
+its `/openapi.json` is the catalog merged into FastAPI's own document (3.2.0,
+every `$ref` resolving, routes that are not streams kept), and its docs page,
+loaded in headless Chromium, shows every event name of every stream.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from openapi_spec_validator import OpenAPIV32SpecValidator, validate
+from ssegen.runtime.docs import SCALAR_CDN, add_event_catalog
+
+from examples.services import JobsDemo
+from generated.jobs import build_router as jobs_router
+from tests.catalog.documents import frame_branches, operations, unresolved
+from tests.support.server import serve_in_process, serve_in_thread
+
+ROOT = Path(__file__).resolve().parents[2]
+CATALOG = ROOT / "generated" / "openapi.json"
+SCALAR = ROOT / "node_modules" / "@scalar" / "api-reference" / "dist" / "browser" / "standalone.js"
+CHROMIUM = os.environ.get("SSEGEN_CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+@pytest.fixture(scope="module")
+def base() -> Iterator[str]:
+    with serve_in_process("tests.catalog.docs_app:app", cwd=ROOT) as url:
+        yield url
+
+
+def _catalog_events() -> set[str]:
+    document = json.loads(CATALOG.read_text(encoding="utf-8"))
+    return {
+        name
+        for _, _, operation in operations(document)
+        for name in frame_branches(document, operation)
+    }
+
+
+def test_the_app_serves_the_catalog_as_its_openapi_document(base: str) -> None:
+    document = httpx.get(f"{base}/openapi.json", timeout=10).json()
+    assert document["openapi"] == "3.2.0"
+    validate(document, cls=OpenAPIV32SpecValidator)
+    assert unresolved(document) == []
+    catalog = json.loads(CATALOG.read_text(encoding="utf-8"))
+    for path, method, operation in operations(catalog):
+        assert document["paths"][path][method] == operation
+    # The app's own routes stay as FastAPI describes them (the example's publish endpoints).
+    own = {op["operationId"] for _, _, op in operations(document)} - {
+        op["operationId"] for _, _, op in operations(catalog)
+    }
+    assert own, "the example app has routes that are not streams"
+    assert document["info"]["title"] == "ssegen example"
+
+
+def test_a_router_mounted_under_a_prefix_is_matched(tmp_path: Path) -> None:
+    app = FastAPI()
+    app.include_router(jobs_router(JobsDemo()), prefix="/api/v2")
+    add_event_catalog(app, CATALOG, docs_url="/events-docs")
+    with serve_in_thread(app) as url:
+        document = httpx.get(f"{url}/openapi.json", timeout=10).json()
+        page = httpx.get(f"{url}/events-docs", timeout=10)
+    assert list(document["paths"]) == ["/api/v2/jobs/{job_id}/events"]
+    operation = document["paths"]["/api/v2/jobs/{job_id}/events"]["get"]
+    assert list(frame_branches(document, operation)) == ["progress", "log", "completed", "failed"]
+    assert unresolved(document) == []
+    # Only what this app references: no other package's schemas, no orphaned FastAPI ones.
+    assert {name.split(".")[0] for name in document["components"]["schemas"]} == {"jobs", "ssegen"}
+    assert page.status_code == 200
+    assert f'<script src="{SCALAR_CDN}"></script>' in page.text
+    assert '"url": "/openapi.json"' in page.text
+
+
+def test_a_missing_catalog_says_what_to_run(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="run `ssegen build` first"):
+        add_event_catalog(FastAPI(), tmp_path / "openapi.json")
+
+
+def _require_browser() -> None:
+    if shutil.which("node") is None:
+        pytest.fail("node is not on PATH: install Node.js 20 or later, then run `npm ci`")
+    for needed in (SCALAR, ROOT / "node_modules" / "playwright-core" / "package.json"):
+        if not needed.is_file():
+            pytest.fail(f"{needed} is missing: run `npm ci` in {ROOT}")
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(
+            f"no Chromium at {CHROMIUM}: `apt-get install -y chromium` or set SSEGEN_CHROMIUM"
+        )
+
+
+def _load_page(url: str, names: list[str], screenshot: Path) -> dict[str, Any]:
+    _require_browser()
+    options = {
+        "url": url,
+        "names": names,
+        "screenshot": str(screenshot),
+        "timeoutMs": 60000,
+        "ready": "OpenAPI 3.2.0",
+    }
+    done = subprocess.run(
+        ["node", str(Path(__file__).parent / "node" / "docs_page.mjs"), json.dumps(options)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
+
+
+def test_the_docs_page_shows_every_event_in_chromium(base: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    screenshot = ARTIFACTS / "docs-page.png"
+    screenshot.unlink(missing_ok=True)
+    names = sorted(_catalog_events())
+    result = _load_page(f"{base}/reference", names, screenshot)
+    assert result["failures"] == []
+    missing = [name for name, found in result["found"].items() if not found]
+    assert missing == [], f"not on the page: {missing}"
+    # Scalar read the document as 3.2 and rendered the streams' item schemas.
+    assert "OpenAPI 3.2.0" in result["text"]
+    assert "Stream item" in result["text"]
+    assert screenshot.stat().st_size > 10_000
