@@ -2,13 +2,16 @@
 
 It depends on nothing in the generator. `serve` turns a generated endpoint into
 a FastAPI endpoint; `EventStreamResponse` writes any async source of encoded
-events (handler streams, topic brokers); `encode_event` frames one event.
+events (handler streams, topic brokers); `encode_event` frames one event;
+`end_streams` and `set_shutdown_check` control how open streams end when the
+server shuts down (`shutdown`).
 """
 
 from .encoding import KEEPALIVE, encode_comment, encode_event, json_payload, text_payload
 from .problems import ProblemError, problem_response
 from .response import EventStreamResponse
 from .serve import serve
+from .shutdown import end_streams, set_shutdown_check, uvicorn_is_exiting
 from .stream import EventSpec, IdsMode, PayloadKind, StreamSpec
 
 __all__ = [
@@ -21,10 +24,13 @@ __all__ = [
     "StreamSpec",
     "encode_comment",
     "encode_event",
+    "end_streams",
     "json_payload",
     "problem_response",
     "serve",
+    "set_shutdown_check",
     "text_payload",
+    "uvicorn_is_exiting",
 ]
 
 # Topics: brokers and the subscriber route. RedisBroker needs the optional

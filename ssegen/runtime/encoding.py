@@ -38,12 +38,17 @@ PayloadWriter = Callable[[Any], bytes]
 
 
 def json_payload(value: object) -> bytes:
-    """Compact JSON through pydantic's own writer, by alias (models, root models, plain data)."""
+    """Compact JSON through pydantic's own writer, by alias (models, root models, plain data).
+
+    Fields that are None are left out: in the spec's JSON Schema an optional
+    property is absent, not null, so `{"finish_reason": null}` would break the
+    contract the event catalog publishes.
+    """
     serializer = getattr(type(value), "__pydantic_serializer__", None)
     if serializer is not None:
-        payload: bytes = serializer.to_json(value, by_alias=True)
+        payload: bytes = serializer.to_json(value, by_alias=True, exclude_none=True)
         return payload
-    return pydantic_core.to_json(value, by_alias=True)
+    return pydantic_core.to_json(value, by_alias=True, exclude_none=True)
 
 
 def text_payload(text: str) -> bytes:
@@ -89,7 +94,7 @@ def _json_writer(cls: type) -> PayloadWriter:
     def body(event: Any) -> bytes:
         data = event.data
         if type(data) is model:
-            payload: bytes = to_json(data, by_alias=True)
+            payload: bytes = to_json(data, by_alias=True, exclude_none=True)
             return payload
         return json_payload(data)
 

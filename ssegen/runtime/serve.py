@@ -6,6 +6,9 @@ place: FastAPI still reads the endpoint's own parameters (path, query, header,
 body) from the wrapper's `__signature__` and validates them as usual; the
 wrapper adds the resume position (Last-Event-ID header, query fallback),
 parses it itself, calls the endpoint and returns an `EventStreamResponse`.
+
+`adopt_endpoint` and `take_last_event_id` are that treatment on its own, for
+every kind of stream endpoint (`serve_topic` uses them too).
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from .handler_events import ErrorHook, HandlerEvents
 from .problems import ProblemError, problem_for, problem_response
 from .response import EventStreamResponse
 from .resume import next_sequence_id, parse_last_event_id, pick_last_event_id
-from .stream import StreamSpec
+from .stream import IdsMode, StreamSpec
 
 RESUME_PARAMETER = "last_event_id"
 # Private names, so that they cannot clash with the endpoint's parameters;
@@ -32,7 +35,7 @@ _HEADER_PARAMETER = "_ssegen_last_event_id_header"
 _QUERY_PARAMETER = "_ssegen_last_event_id_query"
 
 
-def _signature(spec: StreamSpec, endpoint: Callable[..., Any]) -> inspect.Signature:
+def endpoint_signature(spec: StreamSpec, endpoint: Callable[..., Any]) -> inspect.Signature:
     """The endpoint's signature with `last_event_id` replaced by the header and query parameters."""
     try:
         # Annotations resolved here, against the endpoint's module: FastAPI
@@ -56,6 +59,37 @@ def _signature(spec: StreamSpec, endpoint: Callable[..., Any]) -> inspect.Signat
     return signature.replace(parameters=parameters, return_annotation=Response)
 
 
+def adopt_endpoint(wrapper: Callable[..., Any], spec: StreamSpec,
+                   endpoint: Callable[..., Any]) -> None:
+    """Make `wrapper` what FastAPI registers in place of `endpoint`.
+
+    FastAPI reads the parameters from `__signature__` (`endpoint_signature`)
+    and its defaults (route name, description) from the name and docstring.
+    No `__wrapped__`: FastAPI would unwrap it and take the endpoint itself.
+    """
+    wrapper.__signature__ = endpoint_signature(spec, endpoint)  # type: ignore[attr-defined]
+    for attribute in ("__name__", "__qualname__", "__doc__", "__module__"):
+        value = getattr(endpoint, attribute, None)
+        if value is not None:
+            setattr(wrapper, attribute, value)
+
+
+def take_last_event_id(values: dict[str, Any], ids: IdsMode | None) -> int | str | None:
+    """Remove the resume parameters of `endpoint_signature` from `values` and parse them.
+
+    `values` are the keyword arguments FastAPI called the wrapper with; what
+    is left are the endpoint's own. The header wins over the query fallback;
+    the result is `int | None` for `ids: sequence`, `str | None` for
+    `ids: handler`, None for a stream without ids. Raises `ProblemError`
+    (400) for a value that does not parse.
+    """
+    header = values.pop(_HEADER_PARAMETER, None)
+    query = values.pop(_QUERY_PARAMETER, None)
+    if ids is None:
+        return None
+    return parse_last_event_id(pick_last_event_id(header, query), ids)
+
+
 def serve(
     spec: StreamSpec,
     endpoint: Callable[..., Any],
@@ -77,14 +111,10 @@ def serve(
     declares_error = spec.error is not None
 
     async def stream_endpoint(**values: Any) -> Response:
-        last_event_id: int | str | None = None
-        if ids is not None:
-            raw = pick_last_event_id(values.pop(_HEADER_PARAMETER, None),
-                                     values.pop(_QUERY_PARAMETER, None))
-            try:
-                last_event_id = parse_last_event_id(raw, ids)
-            except ProblemError as problem:
-                return problem_response(problem)
+        try:
+            last_event_id = take_last_event_id(values, ids)
+        except ProblemError as problem:
+            return problem_response(problem)
         if takes_resume:
             values[RESUME_PARAMETER] = last_event_id
         try:
@@ -105,11 +135,5 @@ def serve(
             name=spec.name,
         )
 
-    stream_endpoint.__signature__ = _signature(spec, endpoint)  # type: ignore[attr-defined]
-    # Name and docs for FastAPI's defaults (route name, description). No
-    # __wrapped__: FastAPI unwraps it and would take the endpoint itself.
-    for attribute in ("__name__", "__qualname__", "__doc__", "__module__"):
-        value = getattr(endpoint, attribute, None)
-        if value is not None:
-            setattr(stream_endpoint, attribute, value)
+    adopt_endpoint(stream_endpoint, spec, endpoint)
     return stream_endpoint

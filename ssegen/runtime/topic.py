@@ -31,10 +31,11 @@ What a subscriber sees (topics with `resume: {ids: sequence}`):
   last id and is told again if it reconnects before the next event.
 - the stream ends after the terminal event; after a live event that shows a
   gap (the server fell behind retention); after its buffer overflowed (a slow
-  client; see `brokers/subscription.py`); and when the broker becomes
-  unavailable (ending with the comment `:broker unavailable`). Every SSE
-  client reconnects after such an end, with its `Last-Event-ID`, and resumes
-  without loss within retention.
+  client; see `brokers/subscription.py`); when the broker becomes
+  unavailable (ending with the comment `:broker unavailable`); and when the
+  server shuts down (`shutdown.py`). Every SSE client reconnects after such
+  an end, with its `Last-Event-ID`, and resumes without loss within
+  retention.
 - While the broker is unreachable, a subscribe gets 200 with that comment and
   an immediate end, rather than a 503 that would stop EventSource for good:
   browsers keep retrying every `retry` ms and resume when the broker is back.
@@ -50,9 +51,7 @@ subscriber and batch of events, without waking the response's task.
 from __future__ import annotations
 
 import inspect
-import logging
 from collections.abc import AsyncGenerator, Awaitable, Callable
-from functools import partial
 from typing import Any
 
 from starlette.responses import Response
@@ -62,11 +61,8 @@ from .brokers import Broker, BrokerUnavailableError, Subscription, TopicSpec, de
 from .encoding import KEEPALIVE, encode_comment
 from .problems import ProblemError, problem_for, problem_response
 from .response import EventStreamResponse
-from .resume import parse_last_event_id, pick_last_event_id
-from .serve import _HEADER_PARAMETER, _QUERY_PARAMETER, RESUME_PARAMETER, _signature
+from .serve import RESUME_PARAMETER, adopt_endpoint, take_last_event_id
 from .writer import StreamWriter
-
-logger = logging.getLogger("ssegen.runtime")
 
 MISSED_EVENT = "ssegen.missed"
 """The event that tells a resuming subscriber it missed events (see the module docstring)."""
@@ -121,32 +117,11 @@ class TopicStreamResponse(EventStreamResponse):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         writer = StreamWriter(self, self.source, scope, receive, send)
-        self.subscription.sink = partial(_write_if_idle, writer)
+        self.subscription.sink = writer.write_if_idle
         try:
             await writer.run()
         finally:
             self.subscription.sink = None
-
-
-def _write_if_idle(writer: StreamWriter, chunk: bytes) -> bool:
-    """Write `chunk` now if `writer` waits for its source with nothing else in flight.
-
-    The writer is then parked in the source's await with every earlier chunk
-    handed to the server, so this chunk goes out in order; its
-    `_write_while_waiting` is the path the writer itself takes there.
-    """
-    if not writer.live or writer.disconnected or writer.step is None or writer.writing is not None:
-        return False
-    try:
-        writer._write_while_waiting(chunk)
-    except Exception as exc:
-        # This runs inside another subscriber's fan-out: never let one
-        # connection's failure stop the others. The entry is buffered instead
-        # and the response's own path meets (and handles) the same failure.
-        if not isinstance(exc, OSError):
-            logger.exception("stream %s: writing a live event failed", writer.response.name)
-        return False
-    return True
 
 
 def serve_topic(
@@ -167,15 +142,11 @@ def serve_topic(
     chosen: list[Broker] = [broker] if broker is not None else []
 
     async def topic_endpoint(**values: Any) -> Response:
-        after: int | None = None
-        raw = pick_last_event_id(values.pop(_HEADER_PARAMETER, None),
-                                 values.pop(_QUERY_PARAMETER, None))
-        if resumable:
-            try:
-                parsed = parse_last_event_id(raw, "sequence")
-            except ProblemError as problem:
-                return problem_response(problem)
-            after = parsed if isinstance(parsed, int) else None
+        try:
+            parsed = take_last_event_id(values, "sequence" if resumable else None)
+        except ProblemError as problem:
+            return problem_response(problem)
+        after = parsed if isinstance(parsed, int) else None
         if takes_resume:
             values[RESUME_PARAMETER] = after
         try:
@@ -205,10 +176,6 @@ def serve_topic(
             name=spec.name,
         )
 
-    topic_endpoint.__signature__ = _signature(spec, endpoint)  # type: ignore[attr-defined]
-    for attribute in ("__name__", "__qualname__", "__doc__", "__module__"):
-        value = getattr(endpoint, attribute, None)
-        if value is not None:
-            setattr(topic_endpoint, attribute, value)
+    adopt_endpoint(topic_endpoint, spec, endpoint)
     return topic_endpoint
 

@@ -14,29 +14,34 @@ handler, a topic broker):
   source is cancelled at its await and closed (`aclose`), without waiting for
   the garbage collector;
 - errors after the start: what was produced goes out, then `on_error`'s
-  chunk (the stream's error event), then a clean end of the body.
+  chunk (the stream's error event), then a clean end of the body;
+- server shutdown: `end()` (called for every open stream by `shutdown`)
+  closes the source as a disconnect would, then ends the body cleanly, so
+  the client reconnects rather than holding the server up.
 
 The source runs in the response's own task, stepped by hand (`eager`), so a
 handler's timeouts and cancel scopes work as in any request handler: while it
 waits, the task awaits nothing else (a write the server pushes back on then
 finishes in a task of its own). Per connection this costs one task blocked in
 `receive()` and, when keepalive is on, one timer: no task, queue or timeout
-scope per event.
+scope per event. How bytes go out (the start, writes while the source waits,
+keepalive comments) is its base class's, `sending.EventSender`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncGenerator, Callable, Coroutine
+from collections.abc import AsyncGenerator, Callable
 from typing import TYPE_CHECKING, Any
 
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from .eager import Step, abandon, finish
-from .encoding import KEEPALIVE
 from .problems import problem_for, problem_response
+from .sending import EventSender
+from .shutdown import open_stream
 
 if TYPE_CHECKING:
     from .response import EventStreamResponse
@@ -48,59 +53,34 @@ logger = logging.getLogger("ssegen.runtime")
 # neither grows without bound in memory nor starves the other connections.
 FLUSH_AT = 64 * 1024
 
-# A keepalive timer that fires this close to its deadline counts as on time
-# (loop clocks are coarse; waiting again for a millisecond is pointless).
-_TIMER_SLACK = 0.005
-
 OnError = Callable[[Exception], bytes | None]
 
 
-async def _complete(write: Coroutine[Any, Any, None], pending: Any) -> None:
-    await finish(write, pending)
+class StreamWriter(EventSender):
+    """The state of one response being written; lives as long as the connection.
 
-
-class StreamWriter:
-    """The state of one response being written; lives as long as the connection."""
+    `live` is True while the pump runs: a disconnect or `end()` must then
+    interrupt it.
+    """
 
     __slots__ = (
         "cancel_requested",
         "disconnected",
-        "last_write",
-        "live",
-        "loop",
+        "ending",
         "pending",
-        "receive",
-        "response",
-        "scope",
-        "send",
-        "sending",
         "source",
-        "started",
         "step",
         "task",
-        "timer",
-        "writing",
     )
 
     def __init__(self, response: EventStreamResponse, source: AsyncGenerator[bytes, None],
                  scope: Scope, receive: Receive, send: Send) -> None:
-        self.response = response
+        super().__init__(response, scope, receive, send)
         self.source = source
-        self.scope = scope
-        self.receive = receive
-        self.send = send
-        self.loop = asyncio.get_running_loop()
         self.task = asyncio.current_task()
-        self.started = False  # status line and headers sent
-        self.live = False  # the pump runs: a disconnect must interrupt it
         self.disconnected = False
+        self.ending = False  # end() was called: finish the body without the source
         self.cancel_requested = False
-        self.sending = False
-        self.last_write = self.loop.time()
-        self.timer: asyncio.TimerHandle | None = None
-        # A write finishing in a task of its own: a keepalive, or a chunk the
-        # server pushed back on while the source was waiting.
-        self.writing: asyncio.Task[None] | None = None
         # The source's step while it is suspended, so that whatever ends the
         # pump meanwhile can still cancel it and let it finish (`abandon`).
         self.step: Step[bytes] | None = None
@@ -108,11 +88,14 @@ class StreamWriter:
 
     async def run(self) -> None:
         watcher = self.loop.create_task(self._watch_disconnect())
-        if self.response.keepalive > 0:
-            self.timer = self.loop.call_later(self.response.keepalive, self._keepalive_due)
+        self._start_keepalive()
+        unregister = open_stream(self.end)
         self.live = True
         try:
-            await self._pump()
+            if unregister is not None:
+                await self._pump()
+            else:
+                self.ending = True  # the server is shutting down: the source never starts
         except asyncio.CancelledError:
             if not self._take_back_cancellation():
                 raise
@@ -121,6 +104,8 @@ class StreamWriter:
             self.disconnected = True
         finally:
             self.live = False
+            if unregister is not None:
+                unregister()
             self._take_back_cancellation()
             watcher.cancel()
             if self.timer is not None:
@@ -128,6 +113,8 @@ class StreamWriter:
             if self.writing is not None:
                 self.writing.cancel()
             await self._close_source()
+        if self.ending and not self.disconnected and not self.completed:
+            await self._finish_body()
         if self.disconnected and not self.started:
             # Nobody will read it, but an ASGI app is expected to answer every
             # request: middleware such as starlette's BaseHTTPMiddleware fails
@@ -180,7 +167,7 @@ class StreamWriter:
                 return
             finally:
                 self.step = self.pending = None
-            if self.disconnected:
+            if self.disconnected or self.ending:
                 return  # the source ignored the cancellation; run() closes it
             buf.append(chunk)
             size = len(chunk)
@@ -189,7 +176,7 @@ class StreamWriter:
     async def _end(self, buf: list[bytes]) -> None:
         await self._settle_writes()
         self.live = False
-        if not self.started and not buf:
+        if not self.started and not buf and not self.ending:
             # Nothing to send: 204 tells EventSource to stop reconnecting.
             await Response(status_code=204)(self.scope, self.receive, self.send)
             return
@@ -214,86 +201,51 @@ class StreamWriter:
                     buf.append(last)
         await self._emit(b"".join(buf), more=False)
 
-    async def _write(self, chunk: bytes) -> None:
-        await self._settle_writes()
-        await self._emit(chunk, more=True)
+    def end(self) -> None:
+        """End the response cleanly, now, as on server shutdown (see `shutdown`).
 
-    def _write_while_waiting(self, chunk: bytes) -> None:
-        """Write `chunk` while the source's step is suspended, without awaiting anything.
-
-        While the source waits, this task must await nothing but the source: a
-        timeout or cancel scope the handler entered around its await cancels
-        this task, and must find the handler there, not a blocked send(). So the
-        write is stepped by hand; it completes at once unless the server pushes
-        back, and then a task finishes it while this task goes back to waiting
-        for the source. (No other write is in progress here: the pump settles
-        writes before each step.)
+        The source is cancelled at its await and closed, as on a disconnect
+        (a handler's `finally` runs now); then the body gets its last chunk,
+        after what was already handed to the server, or a 200 with only the
+        preamble when nothing was sent yet: a clean end, after which SSE
+        clients reconnect. Call it on the response's event loop.
         """
-        assert self.writing is None
-        write = self._emit(chunk, more=True)
+        if self.live and not self.ending and not self.disconnected:
+            self.ending = True
+            self._interrupt()
+
+    async def _finish_body(self) -> None:
+        writing = self.writing
+        if writing is not None:
+            # Cancelled by run(): it must unwind first, ASGI sends never overlap.
+            await asyncio.wait([writing])
         try:
-            pending = write.send(None)
-        except StopIteration:
-            return
-        self._background(_complete(write, pending))
+            await self._emit(b"", more=False)
+        except OSError:
+            self.disconnected = True
 
-    def _background(self, write: Coroutine[Any, Any, None]) -> None:
-        task = self.loop.create_task(write)
-        self.writing = task
-        task.add_done_callback(self._background_done)
+    def write_if_idle(self, chunk: bytes) -> bool:
+        """Write `chunk` now if the response waits for its source with nothing else in flight.
 
-    def _background_done(self, task: asyncio.Task[None]) -> None:
-        if self.writing is task:
-            self.writing = None
-        if task.cancelled():
-            return
-        exc = task.exception()
-        if exc is not None:
+        For sources fed from elsewhere (a topic broker's fan-out): the writer
+        is then parked in the source's await with every earlier chunk handed
+        to the server, so `chunk` goes out in order, by the same path the
+        writer itself takes there, without waking the response's task. False
+        when it cannot; the caller then hands the chunk to the source.
+        """
+        if (not self.live or self.disconnected or self.ending or self.step is None
+                or self.writing is not None):
+            return False
+        try:
+            self._write_while_waiting(chunk)
+        except Exception as exc:
+            # The caller is typically fanning out to other responses: one
+            # connection's failure must not stop the others. The source meets
+            # (and handles) the same failure when it writes the chunk itself.
             if not isinstance(exc, OSError):
-                logger.error("stream %s: writing failed", self.response.name, exc_info=exc)
-            self._client_gone()
-
-    async def _emit(self, chunk: bytes, *, more: bool) -> None:
-        """Send a body chunk, preceded by the status line and preamble if nothing went out yet."""
-        self.sending = True
-        try:
-            if not self.started:
-                self.started = True
-                await self.send({"type": "http.response.start",
-                                 "status": self.response.status_code,
-                                 "headers": self.response.raw_headers})
-                chunk = self.response.preamble + chunk
-            await self.send({"type": "http.response.body", "body": chunk, "more_body": more})
-        finally:
-            self.sending = False
-            self.last_write = self.loop.time()
-
-    async def _settle_writes(self) -> None:
-        # A write in progress (a keepalive, possibly the start of the response,
-        # or a pushed-back chunk) must be complete before anything else is
-        # written or decided.
-        while self.writing is not None:
-            await self.writing
-
-    def _keepalive_due(self) -> None:
-        self.timer = None
-        if not self.live:
-            return
-        interval = self.response.keepalive
-        remaining = self.last_write + interval - self.loop.time()
-        if self.sending or self.writing is not None:
-            remaining = interval  # a write in progress keeps the connection busy anyway
-        if remaining > _TIMER_SLACK:
-            self.timer = self.loop.call_later(remaining, self._keepalive_due)
-            return
-        self._background(self._send_keepalive())
-
-    async def _send_keepalive(self) -> None:
-        try:
-            await self._emit(KEEPALIVE, more=True)
-        finally:
-            if self.live and self.timer is None:
-                self.timer = self.loop.call_later(self.response.keepalive, self._keepalive_due)
+                logger.exception("stream %s: writing a live event failed", self.response.name)
+            return False
+        return True
 
     async def _watch_disconnect(self) -> None:
         while (await self.receive())["type"] != "http.disconnect":
@@ -304,7 +256,10 @@ class StreamWriter:
         if self.disconnected:
             return
         self.disconnected = True
-        if self.live and self.task is not None:
+        self._interrupt()
+
+    def _interrupt(self) -> None:
+        if self.live and not self.cancel_requested and self.task is not None:
             # Interrupt the pump wherever it waits: in the source (which sees
             # CancelledError at its await, as on any cancelled request) or in
             # send(). run() takes the cancellation back.

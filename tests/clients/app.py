@@ -15,9 +15,14 @@ from collections.abc import AsyncIterator
 
 from conformance_streams import (
     ConformanceStreamsService,
+    CrashingEvent,
+    CrashingTick,
     CursorsEnd,
     CursorsEvent,
     CursorsTick,
+    FailingEvent,
+    FailingFailed,
+    FailingTick,
     HostileBlob,
     HostileBlobData,
     HostileEnd,
@@ -28,6 +33,7 @@ from conformance_streams import (
     NumbersEnd,
     NumbersEvent,
     NumbersTick,
+    Problem,
     QuietEnd,
     QuietEvent,
     QuietTick,
@@ -37,16 +43,20 @@ from conformance_streams import (
 from fastapi import FastAPI, HTTPException
 from fastapi.responses import HTMLResponse, JSONResponse
 
-from tests.clients.payloads import HOSTILE_TEXTS, hostile_blobs, hostile_quotes
+from tests.clients.payloads import HOSTILE_TEXTS, hostile_blobs, hostile_quotes, upstream_problem
 from tests.clients.scenarios import (
     BLANK_PAGE,
+    FAILING_RETRY_AFTER_S,
     QUIET_PAUSE_S,
+    SECRET,
     UNKNOWN_CURSOR_STATUS,
     CursorStyle,
     NumbersPlan,
     UnknownCursor,
+    UpstreamUnavailable,
     cursor_id,
     cursor_position,
+    failing_ticks_after,
 )
 from tests.clients.wire_faults import ConnectionCutter, RequestLog, hide_cut_tracebacks
 
@@ -101,6 +111,30 @@ class ConformanceService(ConformanceStreamsService):
             yield CursorsTick(data=Tick(n=n), id=cursor_id(n, style))
         if plan.ends_after(after):
             yield CursorsEnd(id=cursor_id(plan.total + 1, style))
+
+    async def crashing(
+        self, *, key_: str, ticks: int, last_event_id: int | None
+    ) -> AsyncIterator[CrashingEvent]:
+        # Back after the `failed` event: nothing to send, the runtime answers 204.
+        for n in failing_ticks_after(last_event_id, ticks):
+            yield CrashingTick(data=Tick(n=n))
+            if n == ticks:
+                raise RuntimeError(SECRET)
+
+    async def failing(
+        self, *, key_: str, ticks: int, last_event_id: int | None
+    ) -> AsyncIterator[FailingEvent]:
+        for n in failing_ticks_after(last_event_id, ticks):
+            yield FailingTick(data=Tick(n=n))
+            if n == ticks:
+                raise UpstreamUnavailable(retry_after=FAILING_RETRY_AFTER_S)
+
+    def failing_error(self, exc: Exception) -> FailingFailed | None:
+        # The hook describes the failures it knows, from what is public about
+        # them; anything else gets the runtime's default event.
+        if isinstance(exc, UpstreamUnavailable):
+            return FailingFailed(data=Problem.model_validate(upstream_problem(exc.retry_after)))
+        return None
 
 
 def build_app() -> RequestLog:

@@ -84,3 +84,23 @@ def expected_hostile_events() -> list[tuple[str, str]]:
     events += [("quote", quote.model_dump_json()) for quote in hostile_quotes()]
     events.append(("end", ""))
     return events
+
+
+# The `failed` event's payload when the handler raised and no hook described
+# the failure: ssegen's documented default, nothing of the exception in it.
+DEFAULT_PROBLEM = {
+    "type": "about:blank",
+    "title": "Internal Server Error",
+    "status": 500,
+    "detail": "The stream failed.",
+}
+
+
+def upstream_problem(retry_after: int) -> dict[str, object]:
+    """The `failed` payload the `/failing` service's hook builds (RFC 9457 fields)."""
+    return {
+        "type": "https://example.test/problems/upstream-unavailable",
+        "title": "Upstream unavailable",
+        "status": 503,
+        "detail": f"Try again in {retry_after} s.",
+    }

@@ -7,7 +7,8 @@ that fails only against the ssegen app points at the runtime, not at a client.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.applications import Starlette
@@ -15,9 +16,17 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from tests.clients.payloads import HOSTILE_TEXTS, Tick, hostile_blobs, hostile_quotes
+from tests.clients.payloads import (
+    DEFAULT_PROBLEM,
+    HOSTILE_TEXTS,
+    Tick,
+    hostile_blobs,
+    hostile_quotes,
+    upstream_problem,
+)
 from tests.clients.scenarios import (
     BLANK_PAGE,
+    FAILING_RETRY_AFTER_S,
     QUIET_KEEPALIVE_S,
     QUIET_PAUSE_S,
     RETRY_MS,
@@ -27,6 +36,7 @@ from tests.clients.scenarios import (
     UnknownCursor,
     cursor_id,
     cursor_position,
+    failing_ticks_after,
 )
 from tests.clients.wire_faults import ConnectionCutter, RequestLog, hide_cut_tracebacks
 
@@ -114,6 +124,26 @@ async def quiet(request: Request) -> Response:
     return EventSourceResponse(events(), ping=QUIET_KEEPALIVE_S)
 
 
+def failing_stream(problem: dict[str, object]) -> Callable[[Request], Awaitable[Response]]:
+    """A stream that sends its ticks, then the `failed` event an ssegen stream sends."""
+
+    async def endpoint(request: Request) -> Response:
+        ticks = int(request.query_params.get("ticks", "3"))
+        sent = failing_ticks_after(resume_position(request), ticks)
+        if not sent:
+            return Response(status_code=204)
+
+        async def events() -> AsyncIterator[ServerSentEvent]:
+            yield ServerSentEvent(retry=RETRY_MS)
+            for n in sent:
+                yield ServerSentEvent(Tick(n=n).model_dump_json(), event="tick", id=str(n))
+            yield ServerSentEvent(json.dumps(problem), event="failed", id=str(ticks + 1))
+
+        return EventSourceResponse(events(), ping=15)
+
+    return endpoint
+
+
 async def blank(request: Request) -> Response:
     return HTMLResponse(BLANK_PAGE)
 
@@ -126,6 +156,8 @@ def build_app() -> RequestLog:
             Route("/numbers/{key}", numbers),
             Route("/cursors/{key}", cursors),
             Route("/quiet/{key}", quiet),
+            Route("/crashing/{key}", failing_stream(DEFAULT_PROBLEM)),
+            Route("/failing/{key}", failing_stream(upstream_problem(FAILING_RETRY_AFTER_S))),
         ]
     )
     log = RequestLog(ConnectionCutter(starlette))

@@ -77,3 +77,27 @@ def cursor_position(last_event_id: str | None, total: int, style: CursorStyle) -
     if last_event_id not in known:
         raise UnknownCursor(f"unknown cursor {last_event_id!r}")
     return known[last_event_id]
+
+
+# `/crashing/{key}` and `/failing/{key}` send ticks 1..`ticks` (ids 1..ticks),
+# then their handler raises with SECRET in the exception. The runtime sends
+# the stream's `failed` event (id ticks + 1) and ends the response cleanly:
+# for `/crashing` its default problem, for `/failing` the one the service's
+# `failing_error` hook builds from the exception's public facts. A client
+# that comes back after the `failed` event gets 204. No byte of SECRET may
+# reach a client.
+SECRET = "internal: db password hunter2 at 10.0.0.7"
+FAILING_RETRY_AFTER_S = 5
+
+
+class UpstreamUnavailable(RuntimeError):
+    """The failure `/failing` reports: its message is private, `retry_after` is not."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(SECRET)
+        self.retry_after = retry_after
+
+
+def failing_ticks_after(last_event_id: int | None, ticks: int) -> range:
+    """The ticks a failing stream sends after `last_event_id` before it raises."""
+    return range((last_event_id or 0) + 1, ticks + 1)

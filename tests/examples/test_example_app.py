@@ -93,6 +93,9 @@ def test_chat_completion_streams_chunks_then_the_done_sentinel(base: str) -> Non
     assert [e["type"] for e in events] == ["chunk", "chunk", "chunk", "usage", "done"]
     assert "".join(json.loads(e["data"])["delta"] for e in events[:3]) == "hello streaming world"
     assert events[-1]["data"] == "[DONE]"
+    # An optional field left as None is absent on the wire, as the published schema says.
+    assert "finish_reason" not in json.loads(events[0]["data"])
+    assert json.loads(events[2]["data"])["finish_reason"] == "stop"
     assert all(e["lastEventId"] == "" for e in events)  # not resumable: no ids
     invalid = httpx.post(
         f"{base}/v1/chat/completions", json={"model": "m", "messages": []}, timeout=10

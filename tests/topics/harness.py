@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
-from ssegen.runtime import Broker
+from ssegen.runtime import Broker, end_streams
 
 from tests.support.server import serve_in_thread
 
@@ -17,11 +17,15 @@ from .feed_app import build_app
 @asynccontextmanager
 async def served(broker: Broker, **app_options: Any) -> AsyncIterator[httpx.AsyncClient]:
     """The test app on a real uvicorn (in a thread), and a client for it."""
-    # A short graceful shutdown: an open event stream must not hold the test up.
     app = build_app(broker, **app_options)
-    with serve_in_thread(app, timeout_graceful_shutdown=1) as base_url:
-        async with httpx.AsyncClient(base_url=base_url, timeout=20.0) as client:
-            yield client
+    with serve_in_thread(app) as base_url:
+        try:
+            async with httpx.AsyncClient(base_url=base_url, timeout=20.0) as client:
+                yield client
+        finally:
+            # A uvicorn server in a thread installs no signal handlers, so the
+            # runtime cannot see it stop: it is told, as such apps tell it.
+            end_streams()
 
 
 async def publish(client: httpx.AsyncClient, job_id: str, *, count: int = 0, start: int = 0,
