@@ -254,7 +254,7 @@ def _start_server(env: dict[str, str]) -> Server:
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "bench.topics_bench:app", "--host", "127.0.0.1",
          "--port", str(port), "--loop", "asyncio", "--http", "httptools",
-         "--log-level", "warning", "--timeout-graceful-shutdown", "1"],
+         "--log-level", "warning", ],
         cwd=REPO, env={**os.environ, **env},
     )
     wait_for_port(port)

@@ -121,6 +121,7 @@ def _imports(catalog: ir.Catalog) -> dict[str, bool]:
     return {
         "events_literal": any("Literal[" in (e.data_annotation or "") for e in events),
         "params_literal": any("Literal[" in p.annotation for p in params),
+        "annotated": bool(params) or any(s.body is not None for s in catalog.streams),
         "header": any(p.location == "header" for p in params),
         "path": any(p.location == "path" for p in params),
         "query": any(p.location == "query" for p in params),

@@ -144,6 +144,7 @@ def test_installed_wheel_builds_outside_the_repository(tmp_path: Path) -> None:
     wheel = next(wheels.glob("ssegen-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     assert "ssegen/templates/router.py.jinja" in names
+    assert "ssegen/py.typed" in names  # users type-check their app against ssegen.runtime
     site = tmp_path / "site"
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "--no-deps", "--target", str(site), str(wheel)],

@@ -11,6 +11,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -40,8 +42,9 @@ def test_generated_and_example_code_pass_mypy_strict() -> None:
 
 
 def test_generated_code_passes_ruff() -> None:
+    """generated/ and every golden case's output."""
     result = subprocess.run(
-        [sys.executable, "-m", "ruff", "check", "generated/"],
+        [sys.executable, "-m", "ruff", "check", "generated/", "tests/generator/golden/"],
         cwd=ROOT,
         check=False,
         capture_output=True,
@@ -89,3 +92,14 @@ def test_mypy_rejects_an_event_of_another_stream(tmp_path: Path) -> None:
         'Return type "AsyncIterator[ChatCompletionChunk | ChatCompletionUsage | ChatCompletionDone | ChatCompletionError]" of "job_events" incompatible'
         in out
     ), out
+
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+@pytest.mark.parametrize("case", sorted(p.name for p in GOLDEN.iterdir() if p.is_dir()))
+def test_every_golden_tree_passes_mypy_strict(case: str) -> None:
+    expected = GOLDEN / case / "expected"
+    packages = sorted(p.name for p in expected.iterdir() if (p / "__init__.py").is_file())
+    result = _mypy(*(arg for name in packages for arg in ("-p", name)), cwd=expected)
+    assert result.returncode == 0, result.stdout + result.stderr

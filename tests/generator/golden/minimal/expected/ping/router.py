@@ -2,7 +2,6 @@
 """FastAPI routes of every stream of Ping 1."""
 
 from collections.abc import AsyncIterable
-from typing import Annotated
 
 from fastapi import APIRouter
 from ssegen.runtime import EventStreamResponse, serve
