@@ -27,6 +27,8 @@ def make_specs(folder: Path, count: int) -> None:
     for i in range(count):
         source = sources[i % len(sources)]
         text = source.read_text(encoding="utf-8")
+        # Each copy gets its own package and its own URL prefix (one catalog holds every route).
+        text = text.replace("path: /", f"path: /v{i}/")
         lines = [line for line in text.splitlines() if not line.startswith("package:")]
         lines.insert(1, f"package: {source.stem}_{i}")
         (folder / f"{source.stem}_{i}.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")

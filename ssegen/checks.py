@@ -43,7 +43,7 @@ def check_spec(doc: Document, spec: Spec) -> None:
         loc = ("streams", name)
         if not STREAM_NAME.match(name):
             doc.error(loc, f"stream name '{name}' must match {STREAM_NAME.pattern}", key=True)
-        route = (stream.method, _PATH_PARAM.sub("{}", stream.path))
+        route = (stream.method, route_key(stream.path))
         if route in routes:
             doc.error(
                 (*loc, "path"),
@@ -51,6 +51,11 @@ def check_spec(doc: Document, spec: Spec) -> None:
             )
         routes.setdefault(route, name)
         _check_stream(doc, name, stream)
+
+
+def route_key(path: str) -> str:
+    """A path as routing sees it: `/jobs/{id}` and `/jobs/{job_id}` are one route."""
+    return _PATH_PARAM.sub("{}", path)
 
 
 def _check_stream(doc: Document, name: str, stream: Stream) -> None:

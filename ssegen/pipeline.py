@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ssegen import ir
-from ssegen.checks import check_spec
+from ssegen.checks import check_spec, route_key
 from ssegen.diagnostics import Diagnostic, Position, SpecError
 from ssegen.loader import Document, load
 from ssegen.lower import lower
@@ -21,6 +21,7 @@ from ssegen.models import ModelError
 from ssegen.naming import package_from_stem
 from ssegen.render import render_catalog, render_openapi
 from ssegen.schemas import Resolver
+from ssegen.spec import Spec
 from ssegen.validate import validate
 
 SPEC_SUFFIXES = (".yaml", ".yml")
@@ -74,6 +75,7 @@ def build_catalogs(paths: Sequence[Path]) -> list[ir.Catalog]:
     workspace = _Workspace(roots)
     catalogs: list[ir.Catalog] = []
     packages: dict[str, str] = {}
+    routes: dict[tuple[str, str], tuple[str, str]] = {}
     for path in files:
         doc = workspace.document(path)
         if isinstance(doc.data, dict) and "streams" not in doc.data and "schemas" in doc.data:
@@ -82,6 +84,7 @@ def build_catalogs(paths: Sequence[Path]) -> list[ir.Catalog]:
         if spec is None:
             continue
         check_spec(doc, spec)
+        _check_routes_across_files(doc, spec, routes)
         package = spec.package or package_from_stem(path.stem)
         if package in packages or package in _RESERVED_PACKAGES:
             why = (
@@ -99,6 +102,21 @@ def build_catalogs(paths: Sequence[Path]) -> list[ir.Catalog]:
     if problems:
         raise SpecError(problems)
     return catalogs
+
+
+def _check_routes_across_files(
+    doc: Document, spec: Spec, routes: dict[tuple[str, str], tuple[str, str]]
+) -> None:
+    """One OpenAPI document describes every spec: two files cannot serve one method and path."""
+    for name, stream in spec.streams.items():
+        key = (stream.method, route_key(stream.path))
+        owner = routes.setdefault(key, (doc.path, name))
+        if owner[0] != doc.path:
+            doc.error(
+                ("streams", name, "path"),
+                f"stream '{owner[1]}' of {owner[0]} already serves {stream.method} {stream.path};"
+                " the event catalog describes both files, so each route needs its own path",
+            )
 
 
 def build_files(paths: Sequence[Path], *, openapi_31: bool = False) -> dict[str, str]:

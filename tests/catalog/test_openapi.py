@@ -176,8 +176,10 @@ def test_two_streams_on_one_operation_are_a_spec_error(tmp_path: Path) -> None:
     with pytest.raises(SpecError) as caught:
         _doc(tmp_path, {"jobs.yaml": JOBS, "other.yaml": other})
     (diagnostic,) = caught.value.diagnostics
-    assert "stream 'events' (GET /jobs/{id}/events) and stream 'events'" in str(diagnostic)
-    assert "are one operation" in str(diagnostic)
+    assert diagnostic.path.endswith("specs/other.yaml")
+    assert (diagnostic.position.line, diagnostic.position.col) != (1, 1)
+    assert "stream 'events' of " in diagnostic.message
+    assert "already serves GET /jobs/{id}/events" in diagnostic.message
 
 
 def test_topics_document_the_missed_event(tmp_path: Path) -> None:

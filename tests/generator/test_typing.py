@@ -6,6 +6,7 @@ which is the point of a typed contract.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -24,6 +25,8 @@ def _mypy(*targets: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
             "mypy",
             "--strict",
             "--no-incremental",
+            "--cache-dir",
+            os.devnull,
             "--config-file",
             str(ROOT / "pyproject.toml"),
             *targets,
