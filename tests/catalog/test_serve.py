@@ -22,8 +22,8 @@ from openapi_spec_validator import OpenAPIV32SpecValidator, validate
 from ssegen.pipeline import build_files
 
 from tests.clients.client_runs import run_client
-from tests.clients.sse_client import EventStreamParser, Record
-from tests.support.server import free_port, wait_for_port
+from tests.clients.sse_client import Record, read_events
+from tests.support.server import free_port, stop_process, wait_for_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SPECS = ["specs", "tests/catalog/specs"]
@@ -59,23 +59,7 @@ def served() -> Iterator[Served]:
         wait_for_port(port)
         yield Served(f"http://127.0.0.1:{port}", banner)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
-def _read(response: httpx.Response, limit: int | None = None) -> list[Record]:
-    parser = EventStreamParser()
-    events: list[Record] = []
-    for chunk in response.iter_text():
-        for record in parser.feed(chunk):
-            events.append(record)
-            if limit is not None and len(events) == limit:
-                return events
-    return events
+        stop_process(proc)
 
 
 def _get(
@@ -85,7 +69,7 @@ def _get(
     with httpx.stream("GET", url, headers=headers, timeout=20) as response:
         if response.status_code != 200:
             return response.status_code, []
-        return 200, _read(response, limit)
+        return 200, read_events(response, limit)
 
 
 def _summary(events: list[Record]) -> list[tuple[str, str, str]]:
@@ -182,7 +166,7 @@ def test_the_example_specs_are_served(served: Served) -> None:
     with httpx.stream(
         "POST", f"{served.base}/v1/chat/completions", json=body, timeout=20
     ) as response:
-        chat = _read(response)
+        chat = read_events(response)
     assert [e["type"] for e in chat] == ["chunk", "chunk", "usage", "done"]
     assert chat[-1]["data"] == "[DONE]"
 

@@ -154,3 +154,18 @@ class EventSource:
 def read_stream(url: str, *, terminal: Sequence[str] = (), timeout: float = 20.0) -> list[Record]:
     """Everything a client sees on `url`, ending with a `done` record."""
     return list(EventSource(url, terminal=terminal, timeout=timeout).records())
+
+
+def read_events(
+    response: httpx.Response, limit: int | None = None, parser: EventStreamParser | None = None
+) -> list[Record]:
+    """The events of one open streaming response (up to `limit`), parsed as EventSource would."""
+    parser = parser or EventStreamParser()
+    parser.reset()
+    events: list[Record] = []
+    for chunk in response.iter_text():
+        for record in parser.feed(chunk):
+            events.append(record)
+            if limit is not None and len(events) == limit:
+                return events
+    return events

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.clients.sse_client import EventStreamParser, Record
+from tests.clients.sse_client import EventStreamParser, Record, read_events
 from tests.support.server import serve_in_process
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,32 +29,18 @@ def base() -> Iterator[str]:
         yield url
 
 
-def _events(
-    response: httpx.Response, limit: int | None = None, parser: EventStreamParser | None = None
-) -> list[Record]:
-    parser = parser or EventStreamParser()
-    parser.reset()
-    events: list[Record] = []
-    for chunk in response.iter_text():
-        for record in parser.feed(chunk):
-            events.append(record)
-            if limit is not None and len(events) == limit:
-                return events
-    return events
-
-
 def test_job_progress_resumes_after_a_dropped_connection(base: str) -> None:
     parser = EventStreamParser()
     with httpx.stream("GET", f"{base}/jobs/42/events", timeout=10) as response:
         assert response.status_code == 200
         assert response.headers["content-type"] == "text/event-stream; charset=utf-8"
         assert response.headers["cache-control"] == "no-cache"
-        first = _events(response, limit=4, parser=parser)  # then drop the connection
+        first = read_events(response, limit=4, parser=parser)  # then drop the connection
     assert parser.reconnection_ms == 3000
     assert [e["lastEventId"] for e in first] == ["1", "2", "3", "4"]
     headers = {"Last-Event-ID": parser.last_event_id}
     with httpx.stream("GET", f"{base}/jobs/42/events", headers=headers, timeout=10) as response:
-        rest = _events(response, parser=parser)
+        rest = read_events(response, parser=parser)
     received = first + rest
     assert [e["type"] for e in received] == ["progress"] * 10 + ["completed"]
     assert [json.loads(e["data"])["percent"] for e in received[:10]] == list(range(10, 101, 10))
@@ -64,12 +50,12 @@ def test_job_progress_resumes_after_a_dropped_connection(base: str) -> None:
 
 def test_query_fallback_and_header_precedence(base: str) -> None:
     with httpx.stream("GET", f"{base}/jobs/1/events?last_event_id=9", timeout=10) as response:
-        assert [e["lastEventId"] for e in _events(response)] == ["10", "11"]
+        assert [e["lastEventId"] for e in read_events(response)] == ["10", "11"]
     headers = {"Last-Event-ID": "10"}
     with httpx.stream(
         "GET", f"{base}/jobs/1/events?last_event_id=2", headers=headers, timeout=10
     ) as response:
-        assert [e["type"] for e in _events(response)] == ["completed"]
+        assert [e["type"] for e in read_events(response)] == ["completed"]
 
 
 def test_bad_resume_position_and_handler_errors_are_real_http_errors(base: str) -> None:
@@ -89,7 +75,7 @@ def test_chat_completion_streams_chunks_then_the_done_sentinel(base: str) -> Non
     }
     with httpx.stream("POST", f"{base}/v1/chat/completions", json=body, timeout=10) as response:
         assert response.status_code == 200
-        events = _events(response)
+        events = read_events(response)
     assert [e["type"] for e in events] == ["chunk", "chunk", "chunk", "usage", "done"]
     assert "".join(json.loads(e["data"])["delta"] for e in events[:3]) == "hello streaming world"
     assert events[-1]["data"] == "[DONE]"
@@ -114,7 +100,7 @@ def test_log_tail_sends_multi_line_records_and_resumes_at_the_handler_cursor(bas
     with httpx.stream(
         "GET", url, headers={"X-Tenant": "acme", "Last-Event-ID": "5"}, timeout=10
     ) as response:
-        events = _events(response, limit=3)
+        events = read_events(response, limit=3)
     assert [e["lastEventId"] for e in events] == ["6", "7", "8"]
     assert events[0]["data"] == "INFO [acme] api: request 6 ok"
     assert events[1]["data"].splitlines() == [
@@ -123,7 +109,7 @@ def test_log_tail_sends_multi_line_records_and_resumes_at_the_handler_cursor(bas
         '  File "app.py", line 7',
     ]
     with httpx.stream("GET", f"{base}/services/api/logs?cursor=23", timeout=10) as response:
-        events = _events(response, limit=2)
+        events = read_events(response, limit=2)
     assert [(e["type"], e["lastEventId"]) for e in events] == [("line", "24"), ("rotated", "25")]
     assert httpx.get(f"{base}/services/API/logs", timeout=10).status_code == 422  # path pattern
 
@@ -137,7 +123,7 @@ def test_notifications_reach_subscribers_and_replay_after_reconnect(base: str) -
     def subscribe() -> None:
         with httpx.stream("GET", url, timeout=10) as response:
             connected.set()
-            received.extend(_events(response, limit=2))
+            received.extend(read_events(response, limit=2))
 
     reader = threading.Thread(target=subscribe)
     reader.start()
@@ -150,6 +136,6 @@ def test_notifications_reach_subscribers_and_replay_after_reconnect(base: str) -
     assert [json.loads(e["data"])["id"] for e in received] == ["n1", "n2"]
     first_id = received[0]["lastEventId"]
     with httpx.stream("GET", url, headers={"Last-Event-ID": first_id}, timeout=10) as response:
-        replay = _events(response, limit=1)
+        replay = read_events(response, limit=1)
     assert [json.loads(e["data"])["id"] for e in replay] == ["n2"]
     assert replay[0]["lastEventId"] == received[1]["lastEventId"]
