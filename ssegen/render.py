@@ -2,7 +2,7 @@
 
 `build`, `check` and the golden tests all call `render_catalogs`, so they
 cannot disagree. Templates use StrictUndefined; spec strings reach Python
-source only through the `pystr`/`docstring`/`comment` filters below.
+source only through the `literal`/`docstring`/`comment` filters (`text.py`).
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(pystr=pyliteral, literal=pyliteral, docstring=docstring, comment=comment)
+    env.filters.update(literal=pyliteral, docstring=docstring, comment=comment)
     env.filters.update(md_block=md_block, md_cell=md_cell, md_code=md_code, md_inline=md_inline)
     return env
 

@@ -48,6 +48,3 @@ def comment(text: str) -> str:
         "-->", "--\\>"
     )
 
-
-def first_line(text: str | None) -> str:
-    return (text or "").strip().split("\n", 1)[0]
