@@ -16,12 +16,18 @@ from bench.servers import PeerFailed, Settings, raise_open_files_limit, serve
 
 def parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="bench/run.py", description=__doc__)
-    parser.add_argument("--quick", action="store_true",
-                        help="a smaller run: 20,000 events, 1 run, 200 idle connections")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="a smaller run: 20,000 events, 1 run, 200 idle connections",
+    )
     parser.add_argument("--events", type=int, help="events per stream (default 100,000)")
     parser.add_argument("--runs", type=int, help="runs per peer, median reported (default 3)")
-    parser.add_argument("--connections", type=int,
-                        help="idle connections for memory and cleanup (default 1,000; 0 skips)")
+    parser.add_argument(
+        "--connections",
+        type=int,
+        help="idle connections for memory and cleanup (default 1,000; 0 skips)",
+    )
     parser.add_argument("--peers", help="comma-separated subset, e.g. ssegen,fastapi-sse")
     args = parser.parse_args(argv)
     quick = args.quick
@@ -62,7 +68,15 @@ def build_ssegen_peer() -> None:
     root = Path(__file__).resolve().parent
     progress("ssegen: building bench/specs -> bench/generated")
     subprocess.run(
-        [sys.executable, "-m", "ssegen", "build", str(root / "specs"), "-o", str(root / "generated")],
+        [
+            sys.executable,
+            "-m",
+            "ssegen",
+            "build",
+            str(root / "specs"),
+            "-o",
+            str(root / "generated"),
+        ],
         check=True,
     )
 

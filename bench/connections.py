@@ -54,8 +54,9 @@ def measure(server: Server, count: int) -> Connections:
     read_once(server, "/stream", 1_000)  # warm the same code paths the idle handlers use
     opened_before = int(server.get_json("/stats")["opened"])
     rss_before = server.rss_kib()
-    command = pinned([sys.executable, str(IDLE_CLIENTS), str(server.port), "/idle", str(count)],
-                     CLIENT_CPU)
+    command = pinned(
+        [sys.executable, str(IDLE_CLIENTS), str(server.port), "/idle", str(count)], CLIENT_CPU
+    )
     clients = subprocess.Popen(command, stdout=subprocess.PIPE)
     assert clients.stdout is not None
     try:

@@ -26,7 +26,9 @@ def raise_open_files_limit(needed: int) -> None:
 async def open_idle(port: int, target: str, gate: asyncio.Semaphore) -> asyncio.StreamWriter:
     async with gate:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        request = f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: text/event-stream\r\n\r\n"
+        request = (
+            f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: text/event-stream\r\n\r\n"
+        )
         writer.write(request.encode())
         await reader.readuntil(b"\r\n\r\n")  # the response head
         await reader.readuntil(b"\n\n")  # the first event: the handler is now parked

@@ -23,13 +23,25 @@ RAW_ASGI = "raw-asgi"
 
 PEERS: tuple[Peer, ...] = (
     Peer(SSEGEN, "ssegen generated endpoint", "bench.apps.ssegen_app:app", True),
-    Peer("fastapi-typed", "FastAPI EventSourceResponse, AsyncIterable[Item]",
-         "bench.apps.fastapi_typed_app:app", False),
-    Peer("fastapi-sse", "FastAPI EventSourceResponse, ServerSentEvent",
-         "bench.apps.fastapi_sse_app:app", True),
+    Peer(
+        "fastapi-typed",
+        "FastAPI EventSourceResponse, AsyncIterable[Item]",
+        "bench.apps.fastapi_typed_app:app",
+        False,
+    ),
+    Peer(
+        "fastapi-sse",
+        "FastAPI EventSourceResponse, ServerSentEvent",
+        "bench.apps.fastapi_sse_app:app",
+        True,
+    ),
     Peer("streaming", "hand-written StreamingResponse", "bench.apps.streaming_app:app", True),
-    Peer("sse-starlette", "sse-starlette EventSourceResponse", "bench.apps.sse_starlette_app:app",
-         True),
+    Peer(
+        "sse-starlette",
+        "sse-starlette EventSourceResponse",
+        "bench.apps.sse_starlette_app:app",
+        True,
+    ),
     Peer(RAW_ASGI, "raw ASGI, pre-encoded events", "bench.apps.raw_asgi_app:app", True),
 )
 

@@ -12,10 +12,15 @@ THROUGHPUT_GOAL = 10.0  # ssegen vs FastAPI native
 
 
 def header(run: Run) -> Iterator[str]:
-    pinning = (f"server on CPU {SERVER_CPU}, reader on CPU {CLIENT_CPU}" if pinning_available()
-               else "no CPU pinning (taskset or a second CPU missing)")
-    yield (f"{run.events:,} events per stream, median of {run.runs} run(s); "
-           f"{run.connection_count:,} idle connections")
+    pinning = (
+        f"server on CPU {SERVER_CPU}, reader on CPU {CLIENT_CPU}"
+        if pinning_available()
+        else "no CPU pinning (taskset or a second CPU missing)"
+    )
+    yield (
+        f"{run.events:,} events per stream, median of {run.runs} run(s); "
+        f"{run.connection_count:,} idle connections"
+    )
     yield f"uvicorn --loop {run.settings.loop} --http {run.settings.http}; {pinning}"
 
 
@@ -30,11 +35,13 @@ def throughput_table(run: Run) -> Iterator[str]:
             yield f"{result.peer.key:<15}{result.peer.frame:<15}{'failed':>12}"
             continue
         ratio = f"{throughput.median / base_rate:.2f}x" if base_rate else "n/a"
-        yield (f"{result.peer.key:<15}{result.peer.frame:<15}{throughput.median:>12,.0f}"
-               f"{ratio:>11}")
+        yield (
+            f"{result.peer.key:<15}{result.peer.frame:<15}{throughput.median:>12,.0f}{ratio:>11}"
+        )
     if run.ceiling is not None:
-        yield (f"reader ceiling (raw ASGI, 1,000 events per send): "
-               f"{run.ceiling.median:,.0f} events/s")
+        yield (
+            f"reader ceiling (raw ASGI, 1,000 events per send): {run.ceiling.median:,.0f} events/s"
+        )
 
 
 def connections_table(run: Run) -> Iterator[str]:
@@ -42,15 +49,21 @@ def connections_table(run: Run) -> Iterator[str]:
     if not measured:
         return
     yield ""
-    yield (f"{'peer':<15}{'KiB/idle conn':>14}{'finally <= 1 s':>16}{'finally <= 3 s':>16}"
-           f"{'last finally':>14}")
+    yield (
+        f"{'peer':<15}{'KiB/idle conn':>14}{'finally <= 1 s':>16}{'finally <= 3 s':>16}"
+        f"{'last finally':>14}"
+    )
     for result in measured:
         c = result.connections
         assert c is not None
-        last = "none" if c.last_cleanup_seconds is None else f"{c.last_cleanup_seconds * 1000:.0f} ms"
-        yield (f"{result.peer.key:<15}{c.kib_per_connection:>14.1f}"
-               f"{f'{c.cleaned_within_window}/{c.count}':>16}"
-               f"{f'{c.cleaned_within_late_window}/{c.count}':>16}{last:>14}")
+        last = (
+            "none" if c.last_cleanup_seconds is None else f"{c.last_cleanup_seconds * 1000:.0f} ms"
+        )
+        yield (
+            f"{result.peer.key:<15}{c.kib_per_connection:>14.1f}"
+            f"{f'{c.cleaned_within_window}/{c.count}':>16}"
+            f"{f'{c.cleaned_within_late_window}/{c.count}':>16}{last:>14}"
+        )
 
 
 def verdict(passed: bool) -> str:
@@ -80,8 +93,10 @@ def goals(run: Run) -> Iterator[str]:
         if sized:
             passed = all(mine < theirs for _, theirs in sized)
             detail = ", ".join(f"{key} {theirs:.1f}" for key, theirs in sized)
-            yield (f"{verdict(passed)}  memory per idle connection below FastAPI native: "
-                   f"{mine:.1f} KiB vs {detail}")
+            yield (
+                f"{verdict(passed)}  memory per idle connection below FastAPI native: "
+                f"{mine:.1f} KiB vs {detail}"
+            )
         cleaned, count = base.connections.cleaned_within_window, base.connections.count
         yield f"{verdict(cleaned == count)}  prompt cleanup: {cleaned}/{count} within 1 s"
 

@@ -17,8 +17,17 @@ from bench.servers import ROOT, Settings, pinning_available
 from bench.throughput import Throughput
 
 RESULTS_DIR = ROOT / "bench" / "results"
-VERSIONED = ("fastapi", "starlette", "pydantic", "pydantic-core", "uvicorn", "sse-starlette",
-             "uvloop", "httptools", "anyio")
+VERSIONED = (
+    "fastapi",
+    "starlette",
+    "pydantic",
+    "pydantic-core",
+    "uvicorn",
+    "sse-starlette",
+    "uvloop",
+    "httptools",
+    "anyio",
+)
 
 
 @dataclass(slots=True)
@@ -80,8 +89,12 @@ def connections_json(connections: Connections | None) -> dict[str, Any] | None:
 
 def to_json(run: Run) -> dict[str, Any]:
     return {
-        "machine": {"python": sys.version.split()[0], "platform": platform.platform(),
-                    "cpu": cpu_model(), "pinned": pinning_available()},
+        "machine": {
+            "python": sys.version.split()[0],
+            "platform": platform.platform(),
+            "cpu": cpu_model(),
+            "pinned": pinning_available(),
+        },
         "versions": versions(),
         "uvicorn": {"loop": run.settings.loop, "http": run.settings.http},
         "events": run.events,

@@ -109,11 +109,26 @@ def serve(target: str, settings: Settings, startup_timeout: float = 60.0) -> Ite
     """Run `uvicorn target` on a free port; on failure the error names uvicorn's last words."""
     port = free_port()
     command = [
-        sys.executable, "-m", "uvicorn", target, "--host", "127.0.0.1", "--port", str(port),
-        "--loop", settings.loop, "--http", settings.http, "--log-level", "warning",
-        "--no-access-log", "--backlog", "4096",
+        sys.executable,
+        "-m",
+        "uvicorn",
+        target,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--loop",
+        settings.loop,
+        "--http",
+        settings.http,
+        "--log-level",
+        "warning",
+        "--no-access-log",
+        "--backlog",
+        "4096",
         # Handlers that never noticed their client left must not hold up the next peer.
-        "--timeout-graceful-shutdown", "2",
+        "--timeout-graceful-shutdown",
+        "2",
     ]
     with tempfile.TemporaryFile() as stderr:
         proc = subprocess.Popen(pinned(command, SERVER_CPU), cwd=ROOT, stderr=stderr)

@@ -46,8 +46,9 @@ class Throughput:
 
 def read_once(server: Server, path: str, expected: int) -> Read:
     target = f"{path}?n={expected}"
-    command = pinned([sys.executable, str(READER), str(server.port), target, str(expected)],
-                     CLIENT_CPU)
+    command = pinned(
+        [sys.executable, str(READER), str(server.port), target, str(expected)], CLIENT_CPU
+    )
     try:
         done = subprocess.run(command, capture_output=True, timeout=READ_TIMEOUT, check=False)
     except subprocess.TimeoutExpired:

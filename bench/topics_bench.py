@@ -75,8 +75,13 @@ class BenchTick:
     data: Tick
 
 
-TICKS = StreamSpec(name="ticks", events=(EventSpec(BenchTick, "tick", "json"),),
-                   retry=1000, keepalive=15.0, ids="sequence")
+TICKS = StreamSpec(
+    name="ticks",
+    events=(EventSpec(BenchTick, "tick", "json"),),
+    retry=1000,
+    keepalive=15.0,
+    ids="sequence",
+)
 TICKS_TOPIC = TopicSpec(stream=TICKS, key=("run",), keep=1000, ttl=600.0)
 
 
@@ -98,8 +103,13 @@ def build_app() -> FastAPI:
     def ticks(run: str) -> tuple[str, ...]:
         return (run,)
 
-    app.add_api_route("/runs/{run}/ticks", serve_topic(TICKS_TOPIC, ticks), methods=["GET"],
-                      response_model=None, response_class=EventStreamResponse)
+    app.add_api_route(
+        "/runs/{run}/ticks",
+        serve_topic(TICKS_TOPIC, ticks),
+        methods=["GET"],
+        response_model=None,
+        response_class=EventStreamResponse,
+    )
 
     @app.post("/runs/{run}/publish")
     async def publish(run: str, body: Annotated[Publish, Body()]) -> dict[str, float]:
@@ -129,8 +139,14 @@ app = build_app() if __name__ != "__main__" else None
 class Subscriber(asyncio.Protocol):
     """One SSE connection: notes the arrival time of each tick and checks their order."""
 
-    def __init__(self, request: bytes, expected: int, all_done: asyncio.Event,
-                 ready: asyncio.Event, counters: dict[str, int]) -> None:
+    def __init__(
+        self,
+        request: bytes,
+        expected: int,
+        all_done: asyncio.Event,
+        ready: asyncio.Event,
+        counters: dict[str, int],
+    ) -> None:
         self.request = request
         self.expected = expected
         self.all_done = all_done
@@ -186,8 +202,9 @@ async def _subscribe(port: int, path: str, count: int, expected: int) -> None:
     loop = asyncio.get_running_loop()
     ready, all_done = asyncio.Event(), asyncio.Event()
     counters = {"open": 0, "done": 0, "total": count}
-    request = (f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
-               "Accept: text/event-stream\r\n\r\n").encode()
+    request = (
+        f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: text/event-stream\r\n\r\n"
+    ).encode()
     subscribers: list[Subscriber] = []
     gate = asyncio.Semaphore(100)  # connections opened at once (the accept backlog)
 
@@ -206,13 +223,18 @@ async def _subscribe(port: int, path: str, count: int, expected: int) -> None:
         pass
     latencies = [x for sub in subscribers for x in sub.latencies]
     first = [sub.latencies[0] for sub in subscribers if sub.latencies]
-    print(json.dumps({
-        "received": len(latencies),
-        "missing": sum(expected - len(sub.latencies) for sub in subscribers),
-        "out_of_order": sum(sub.out_of_order for sub in subscribers),
-        "latencies": _summary(latencies),
-        "first_event_latencies": _summary(first),
-    }), flush=True)
+    print(
+        json.dumps(
+            {
+                "received": len(latencies),
+                "missing": sum(expected - len(sub.latencies) for sub in subscribers),
+                "out_of_order": sum(sub.out_of_order for sub in subscribers),
+                "latencies": _summary(latencies),
+                "first_event_latencies": _summary(first),
+            }
+        ),
+        flush=True,
+    )
 
 
 def _summary(values: list[float]) -> dict[str, float]:
@@ -252,26 +274,49 @@ class Server:
 def _start_server(env: dict[str, str]) -> Server:
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "bench.topics_bench:app", "--host", "127.0.0.1",
-         "--port", str(port), "--loop", "asyncio", "--http", "httptools",
-         "--log-level", "warning", ],
-        cwd=REPO, env={**os.environ, **env},
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "bench.topics_bench:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--loop",
+            "asyncio",
+            "--http",
+            "httptools",
+            "--log-level",
+            "warning",
+        ],
+        cwd=REPO,
+        env={**os.environ, **env},
     )
     wait_for_port(port)
     return Server(port, process)
 
 
-def _run_subscribers(server: Server, publisher: Server, run: str, count: int, expected: int,
-                     publish: Publish) -> tuple[dict[str, Any], dict[str, Any], int]:
+def _run_subscribers(
+    server: Server, publisher: Server, run: str, count: int, expected: int, publish: Publish
+) -> tuple[dict[str, Any], dict[str, Any], int]:
     """Subscribers connect to `server`; `publisher` publishes one run.
 
     Returns the subscribers' report, the publisher's, and `server`'s RSS
     with every subscription open.
     """
     clients = subprocess.Popen(
-        [sys.executable, __file__, "--subscribe", str(server.port), f"/runs/{run}/ticks",
-         str(count), str(expected)],
-        stdout=subprocess.PIPE, cwd=REPO,
+        [
+            sys.executable,
+            __file__,
+            "--subscribe",
+            str(server.port),
+            f"/runs/{run}/ticks",
+            str(count),
+            str(expected),
+        ],
+        stdout=subprocess.PIPE,
+        cwd=REPO,
     )
     assert clients.stdout is not None
     line = clients.stdout.readline().decode().strip()
@@ -297,14 +342,24 @@ def bench_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
         time.sleep(0.5)
         baseline = server.rss_kib()
         report, _, rss = _run_subscribers(
-            server, publisher, "latency", args.subscribers, args.events,
-            Publish(events=args.events, rate=args.rate))
+            server,
+            publisher,
+            "latency",
+            args.subscribers,
+            args.events,
+            Publish(events=args.events, rate=args.rate),
+        )
         results["memory_per_subscriber_kib"] = round((rss - baseline) / args.subscribers, 1)
         results["latency"] = {"rate_per_s": args.rate, "events": args.events, **report}
 
         report, published, _ = _run_subscribers(
-            server, publisher, "burst", args.subscribers, args.burst_events,
-            Publish(events=args.burst_events, rate=0))
+            server,
+            publisher,
+            "burst",
+            args.subscribers,
+            args.burst_events,
+            Publish(events=args.burst_events, rate=0),
+        )
         # Every subscriber had every event by the last publish plus the
         # largest latency: that bounds the time the whole run took.
         delivered_in = published["seconds"] + report["latencies"]["max_ms"] / 1000
@@ -317,7 +372,8 @@ def bench_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
 
         published = publisher.post("/runs/alone/publish", {"events": args.throughput_events})
         results["publish_per_s_no_subscribers"] = round(
-            args.throughput_events / published["seconds"])
+            args.throughput_events / published["seconds"]
+        )
 
     if backend == "redis":
         with redis_server() as redis:
@@ -344,14 +400,20 @@ def _print(result: dict[str, Any]) -> None:
     lat, fan = result["latency"], result["fan_out"]
     where = " (published in another server process)" if result["backend"] == "redis" else ""
     print(f"\n{result['backend']}: {result['subscribers']} subscribers{where}")
-    print(f"  latency at {lat['rate_per_s']:g} events/s: p50 {lat['latencies']['p50_ms']:.1f} ms, "
-          f"p99 {lat['latencies']['p99_ms']:.1f} ms, max {lat['latencies']['max_ms']:.1f} ms; "
-          f"missing {lat['missing']}, out of order {lat['out_of_order']}")
-    print(f"  back to back ({fan['events']} events): {fan['published_per_s']} events/s "
-          f"published, {fan['delivered_per_s']} events/s delivered to every subscriber; "
-          f"p50 {fan['latencies']['p50_ms']:.1f} ms, p99 {fan['latencies']['p99_ms']:.1f} ms; "
-          f"missing {fan['missing']}, out of order {fan['out_of_order']}")
-    print(f"  publish throughput, no subscribers: {result['publish_per_s_no_subscribers']} events/s")
+    print(
+        f"  latency at {lat['rate_per_s']:g} events/s: p50 {lat['latencies']['p50_ms']:.1f} ms, "
+        f"p99 {lat['latencies']['p99_ms']:.1f} ms, max {lat['latencies']['max_ms']:.1f} ms; "
+        f"missing {lat['missing']}, out of order {lat['out_of_order']}"
+    )
+    print(
+        f"  back to back ({fan['events']} events): {fan['published_per_s']} events/s "
+        f"published, {fan['delivered_per_s']} events/s delivered to every subscriber; "
+        f"p50 {fan['latencies']['p50_ms']:.1f} ms, p99 {fan['latencies']['p99_ms']:.1f} ms; "
+        f"missing {fan['missing']}, out of order {fan['out_of_order']}"
+    )
+    print(
+        f"  publish throughput, no subscribers: {result['publish_per_s_no_subscribers']} events/s"
+    )
     print(f"  memory per idle subscriber: {result['memory_per_subscriber_kib']} KiB (server RSS)")
 
 

@@ -24,7 +24,9 @@ from bench.generated.bench_sse import (
 
 
 class Bench(BenchSseService):
-    async def bench_stream(self, *, n: int, last_event_id: int | None) -> AsyncIterator[BenchStreamEvent]:
+    async def bench_stream(
+        self, *, n: int, last_event_id: int | None
+    ) -> AsyncIterator[BenchStreamEvent]:
         # ids: sequence numbers events 1, 2, 3 ...: event k carries item k - 1.
         for index in range(0 if last_event_id is None else last_event_id, n):
             yield BenchStreamItem(data=Item(index=index, text="token"))
