@@ -5,6 +5,7 @@ The documented way to name events and set ids with FastAPI's own EventSourceResp
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterable
 
 from fastapi import FastAPI
@@ -12,6 +13,7 @@ from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 from bench.apps.workload import (
     DEFAULT_EVENTS,
+    DEFAULT_PACED_EVENTS,
     EVENT_NAME,
     TRACKER,
     event_id,
@@ -25,6 +27,13 @@ app = FastAPI()
 @app.get("/stream", response_class=EventSourceResponse)
 async def stream(n: int = DEFAULT_EVENTS) -> AsyncIterable[ServerSentEvent]:
     for index in range(n):
+        yield ServerSentEvent(data=make_item(index), event=EVENT_NAME, id=event_id(index))
+
+
+@app.get("/paced", response_class=EventSourceResponse)
+async def paced(n: int = DEFAULT_PACED_EVENTS, gap: float = 0.0) -> AsyncIterable[ServerSentEvent]:
+    for index in range(n):
+        await asyncio.sleep(gap)
         yield ServerSentEvent(data=make_item(index), event=EVENT_NAME, id=event_id(index))
 
 

@@ -6,12 +6,20 @@ line: a typed item cannot carry an event name or an id, so this peer sends neith
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterable
 
 from fastapi import FastAPI
 from fastapi.sse import EventSourceResponse
 
-from bench.apps.workload import DEFAULT_EVENTS, TRACKER, Item, make_item, wait_forever
+from bench.apps.workload import (
+    DEFAULT_EVENTS,
+    DEFAULT_PACED_EVENTS,
+    TRACKER,
+    Item,
+    make_item,
+    wait_forever,
+)
 
 app = FastAPI()
 
@@ -19,6 +27,13 @@ app = FastAPI()
 @app.get("/stream", response_class=EventSourceResponse)
 async def stream(n: int = DEFAULT_EVENTS) -> AsyncIterable[Item]:
     for index in range(n):
+        yield make_item(index)
+
+
+@app.get("/paced", response_class=EventSourceResponse)
+async def paced(n: int = DEFAULT_PACED_EVENTS, gap: float = 0.0) -> AsyncIterable[Item]:
+    for index in range(n):
+        await asyncio.sleep(gap)
         yield make_item(index)
 
 

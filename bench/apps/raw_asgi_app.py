@@ -1,18 +1,20 @@
 """A raw ASGI app writing pre-encoded events: the floor any framework overhead is measured from.
 
-Frames are encoded once at import, so a request costs only one ASGI `send` per event. `/ceiling`
-sends the same frames 1,000 per `send`: it measures how fast the reader and the socket can go,
-to show that the reader is not what limits the other figures.
+Frames are encoded once at import, so a request costs only one ASGI `send` per event (`/paced`
+awaits `asyncio.sleep(gap)` before each). `/ceiling` sends the same frames 1,000 per `send`: it
+measures how fast the reader and the socket can go, to show that the reader is not what limits
+the other figures.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 from urllib.parse import parse_qs
 
 from starlette.types import Receive, Scope, Send
 
-from bench.apps.workload import DEFAULT_EVENTS, TRACKER, encode_event
+from bench.apps.workload import DEFAULT_EVENTS, DEFAULT_PACED_EVENTS, TRACKER, encode_event
 
 FRAMES: list[bytes] = [encode_event(index) for index in range(DEFAULT_EVENTS)]
 CEILING_BATCH = 1_000
@@ -30,9 +32,13 @@ def frames(n: int) -> list[bytes]:
     return FRAMES[:n]
 
 
-def requested_count(scope: Scope) -> int:
-    values = parse_qs(scope["query_string"].decode()).get("n")
-    return int(values[0]) if values else DEFAULT_EVENTS
+def query_value(scope: Scope, name: str, default: str) -> str:
+    values = parse_qs(scope["query_string"].decode()).get(name)
+    return values[0] if values else default
+
+
+def requested_count(scope: Scope, default: int = DEFAULT_EVENTS) -> int:
+    return int(query_value(scope, "n", str(default)))
 
 
 async def stream(scope: Scope, send: Send, batch: int) -> None:
@@ -40,6 +46,15 @@ async def stream(scope: Scope, send: Send, batch: int) -> None:
     chosen = frames(requested_count(scope))
     for start in range(0, len(chosen), batch):
         body = b"".join(chosen[start : start + batch]) if batch > 1 else chosen[start]
+        await send({"type": "http.response.body", "body": body, "more_body": True})
+    await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+async def paced(scope: Scope, send: Send) -> None:
+    await send({"type": "http.response.start", "status": 200, "headers": SSE_HEADERS})
+    gap = float(query_value(scope, "gap", "0"))
+    for body in frames(requested_count(scope, DEFAULT_PACED_EVENTS)):
+        await asyncio.sleep(gap)
         await send({"type": "http.response.body", "body": body, "more_body": True})
     await send({"type": "http.response.body", "body": b"", "more_body": False})
 
@@ -83,6 +98,8 @@ async def app(scope: Scope, receive: Receive, send: Send) -> None:
         await stream(scope, send, batch=1)
     elif path == "/ceiling":
         await stream(scope, send, batch=CEILING_BATCH)
+    elif path == "/paced":
+        await paced(scope, send)
     elif path == "/idle":
         await idle(receive, send)
     elif path == "/stats":

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
@@ -13,6 +14,7 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from bench.apps.workload import (
     DEFAULT_EVENTS,
+    DEFAULT_PACED_EVENTS,
     EVENT_NAME,
     TRACKER,
     event_id,
@@ -34,6 +36,12 @@ async def stream_events(n: int) -> AsyncIterator[ServerSentEvent]:
         yield event(index)
 
 
+async def paced_events(n: int, gap: float) -> AsyncIterator[ServerSentEvent]:
+    for index in range(n):
+        await asyncio.sleep(gap)
+        yield event(index)
+
+
 async def idle_events() -> AsyncIterator[ServerSentEvent]:
     TRACKER.open()
     try:
@@ -46,6 +54,11 @@ async def idle_events() -> AsyncIterator[ServerSentEvent]:
 @app.get("/stream")
 async def stream(n: int = DEFAULT_EVENTS) -> EventSourceResponse:
     return EventSourceResponse(stream_events(n), ping=15, sep="\n")
+
+
+@app.get("/paced")
+async def paced(n: int = DEFAULT_PACED_EVENTS, gap: float = 0.0) -> EventSourceResponse:
+    return EventSourceResponse(paced_events(n, gap), ping=15, sep="\n")
 
 
 @app.get("/idle")

@@ -7,6 +7,7 @@ so the stream is byte for byte what the other peers send.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
@@ -15,6 +16,8 @@ from bench.apps.workload import TRACKER, wait_forever
 from bench.generated.bench_sse import (
     BenchIdleEvent,
     BenchIdleItem,
+    BenchPacedEvent,
+    BenchPacedItem,
     BenchSseService,
     BenchStreamEvent,
     BenchStreamItem,
@@ -30,6 +33,13 @@ class Bench(BenchSseService):
         # ids: sequence numbers events 1, 2, 3 ...: event k carries item k - 1.
         for index in range(0 if last_event_id is None else last_event_id, n):
             yield BenchStreamItem(data=Item(index=index, text="token"))
+
+    async def bench_paced(
+        self, *, n: int, gap: float, last_event_id: int | None
+    ) -> AsyncIterator[BenchPacedEvent]:
+        for index in range(0 if last_event_id is None else last_event_id, n):
+            await asyncio.sleep(gap)
+            yield BenchPacedItem(data=Item(index=index, text="token"))
 
     async def bench_idle(self, *, last_event_id: int | None) -> AsyncIterator[BenchIdleEvent]:
         TRACKER.open()

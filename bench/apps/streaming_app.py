@@ -5,6 +5,7 @@ One f-string per event, yielded as bytes; Starlette sends each as its own body m
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
@@ -12,6 +13,7 @@ from fastapi.responses import StreamingResponse
 
 from bench.apps.workload import (
     DEFAULT_EVENTS,
+    DEFAULT_PACED_EVENTS,
     EVENT_NAME,
     TRACKER,
     event_id,
@@ -32,6 +34,12 @@ async def stream_events(n: int) -> AsyncIterator[bytes]:
         yield frame(index)
 
 
+async def paced_events(n: int, gap: float) -> AsyncIterator[bytes]:
+    for index in range(n):
+        await asyncio.sleep(gap)
+        yield frame(index)
+
+
 async def idle_events() -> AsyncIterator[bytes]:
     TRACKER.open()
     try:
@@ -48,6 +56,11 @@ HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 @app.get("/stream")
 async def stream(n: int = DEFAULT_EVENTS) -> StreamingResponse:
     return StreamingResponse(stream_events(n), media_type="text/event-stream", headers=HEADERS)
+
+
+@app.get("/paced")
+async def paced(n: int = DEFAULT_PACED_EVENTS, gap: float = 0.0) -> StreamingResponse:
+    return StreamingResponse(paced_events(n, gap), media_type="text/event-stream", headers=HEADERS)
 
 
 @app.get("/idle")

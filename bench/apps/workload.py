@@ -1,8 +1,10 @@
 """The workload every benchmarked app serves, so that peers differ only in how they stream.
 
-Every app exposes the same three routes:
+Every app exposes the same four routes:
 
 - `GET /stream?n=N`: N events named `item`, each a compact JSON `Item`, then the response ends.
+- `GET /paced?n=N&gap=G`: the same N events as `/stream`, the handler awaiting
+  `asyncio.sleep(G)` before each one (G = 0 gives the loop one turn per event).
 - `GET /idle`: one `item` event, then the handler waits forever inside `try/finally`.
 - `GET /stats`: the `HandlerTracker` counts as JSON, read by the harness for the
   memory and disconnect-cleanup figures.
@@ -17,6 +19,7 @@ from pydantic import BaseModel
 
 EVENT_NAME = "item"
 DEFAULT_EVENTS = 100_000
+DEFAULT_PACED_EVENTS = 500
 
 
 class Item(BaseModel):
