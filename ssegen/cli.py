@@ -27,7 +27,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         files = build_files(specs, openapi_31=args.openapi_31)
         if args.command == "check":
             return _check(args.out, files)
-        written, removed = write_tree(args.out, files)
+        result = write_tree(args.out, files)
     except SpecError as exc:
         return _report(exc)
     except OutputError as exc:
@@ -35,11 +35,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     elapsed = time.perf_counter() - started
     print(
-        f"ssegen: {len(files)} files in {args.out} ({len(written)} written, {len(removed)} removed)"
-        f" in {elapsed:.2f}s"
+        f"ssegen: {len(files)} files in {args.out} ({len(result.written)} written,"
+        f" {len(result.removed)} removed) in {elapsed:.2f}s"
     )
-    for relative in removed:
+    for relative in result.removed:
         print(f"removed {args.out / relative}")
+    for relative in result.kept:
+        print(f"kept {args.out / relative} (no longer produced, but changed since ssegen wrote it)")
     return 0
 
 
@@ -89,6 +91,8 @@ def _check(out: Path, files: dict[str, str]) -> int:
     sys.stdout.write(staleness.diff)
     for orphan in staleness.orphans:
         print(f"orphaned: {out / orphan} (generated earlier, no longer produced)")
+    for orphan in staleness.kept:
+        print(f"orphaned: {out / orphan} (changed since ssegen wrote it: `ssegen build` keeps it)")
     print(f"ssegen: {out} is stale: run `ssegen build`", file=sys.stderr)
     return 1
 
