@@ -34,13 +34,14 @@ class Connection:
     """One client connection: its socket, the response head, then the decoded body's events."""
 
     __slots__ = ("bytes", "carry", "chunked", "connected", "dechunker", "done", "error", "events",
-                 "head", "sock", "status", "tail")  # fmt: skip
+                 "head", "head_at", "sock", "status", "tail")  # fmt: skip
 
     def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
         self.connected = False
         self.head = b""
         self.status = 0  # 0 until the response head is in
+        self.head_at = 0.0  # time.perf_counter() when it came
         self.chunked = False
         self.dechunker = Dechunker()
         self.events = self.bytes = 0
@@ -71,6 +72,7 @@ class Connection:
         self.done = self.dechunker.done
 
     def read_head(self, head: bytes) -> None:
+        self.head_at = time.perf_counter()
         status_line, *header_lines = head.decode("latin-1").split("\r\n")
         self.status = int(status_line.split()[1])
         for line in header_lines:
@@ -170,6 +172,8 @@ def main(argv: list[str]) -> int:
         "events": sum(c.events for c in connections),
         "bytes": sum(c.bytes for c in connections),
         "seconds": seconds,
+        # From the start to the last response head: how long opening every connection took.
+        "heads_seconds": max((c.head_at for c in connections), default=started) - started,
         # The client's own CPU time: well under `seconds` shows it waited on the server.
         "client_cpu_seconds": time.process_time() - cpu_started,
         "failures": failures[:SHOWN_FAILURES],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from bench import paced_report
 from bench.peers import FASTAPI_NATIVE, RAW_ASGI, SSEGEN
 from bench.results import PeerResult, Run
 from bench.servers import CLIENT_CPU, SERVER_CPU, pinning_available
@@ -13,18 +14,23 @@ THROUGHPUT_GOAL = 10.0  # ssegen vs FastAPI native
 
 def header(run: Run) -> Iterator[str]:
     pinning = (
-        f"server on CPU {SERVER_CPU}, reader on CPU {CLIENT_CPU}"
+        f"server on CPU {SERVER_CPU}, clients on CPU {CLIENT_CPU}"
         if pinning_available()
         else "no CPU pinning (taskset or a second CPU missing)"
     )
-    yield (
-        f"{run.events:,} events per stream, median of {run.runs} run(s); "
-        f"{run.connection_count:,} idle connections"
-    )
+    if run.paced_only:
+        yield f"paced workloads only, median of {run.runs} run(s)"
+    else:
+        yield (
+            f"{run.events:,} events per stream, median of {run.runs} run(s); "
+            f"{run.connection_count:,} idle connections"
+        )
     yield f"uvicorn --loop {run.settings.loop} --http {run.settings.http}; {pinning}"
 
 
 def throughput_table(run: Run) -> Iterator[str]:
+    if run.paced_only:
+        return
     base = run.result(SSEGEN)
     base_rate = base.throughput.median if base and base.throughput else None
     yield ""
@@ -70,11 +76,10 @@ def verdict(passed: bool) -> str:
     return "PASS" if passed else "FAIL"
 
 
-def goals(run: Run) -> Iterator[str]:
+def burst_goals(run: Run) -> Iterator[str]:
     base = run.result(SSEGEN)
-    if base is None or base.throughput is None and base.connections is None:
+    if base is None:
         return
-    yield ""
     natives = [r for key in FASTAPI_NATIVE if (r := run.result(key)) is not None]
     if base.throughput is not None:
         rate = base.throughput.median
@@ -101,6 +106,13 @@ def goals(run: Run) -> Iterator[str]:
         yield f"{verdict(cleaned == count)}  prompt cleanup: {cleaned}/{count} within 1 s"
 
 
+def goals(run: Run) -> Iterator[str]:
+    lines = [*burst_goals(run), *paced_report.goals(run)]
+    if lines:
+        yield ""
+        yield from lines
+
+
 def errors(run: Run) -> Iterator[str]:
     failed: list[PeerResult] = [result for result in run.peers if result.errors]
     if failed:
@@ -111,5 +123,5 @@ def errors(run: Run) -> Iterator[str]:
 
 
 def render(run: Run) -> str:
-    sections = (header, throughput_table, connections_table, goals, errors)
+    sections = (header, throughput_table, connections_table, paced_report.tables, goals, errors)
     return "\n".join(line for section in sections for line in section(run))

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.connections import Connections
+from bench.paced import WORKLOADS, Paced, Workload
 from bench.peers import Peer
 from bench.servers import ROOT, Settings, pinning_available
 from bench.throughput import Throughput
@@ -35,6 +36,7 @@ class PeerResult:
     peer: Peer
     throughput: Throughput | None = None
     connections: Connections | None = None
+    paced: dict[str, Paced] = field(default_factory=dict)  # by workload key
     errors: list[str] = field(default_factory=list)
 
 
@@ -46,6 +48,8 @@ class Run:
     connection_count: int
     peers: list[PeerResult] = field(default_factory=list)
     ceiling: Throughput | None = None
+    paced_only: bool = False  # no burst throughput, no idle connections
+    workloads: tuple[Workload, ...] = WORKLOADS
 
     def result(self, key: str) -> PeerResult | None:
         return next((result for result in self.peers if result.peer.key == key), None)
@@ -87,6 +91,21 @@ def connections_json(connections: Connections | None) -> dict[str, Any] | None:
     return {**asdict(connections), "kib_per_connection": connections.kib_per_connection}
 
 
+def paced_json(paced: Paced) -> dict[str, Any]:
+    return {
+        "cpu_us_per_event": paced.cpu_us_per_event,
+        "events_per_second": paced.events_per_second,
+        "peak_rss_kib": paced.peak_rss_kib,
+        "peak_rss_reset_per_run": paced.peak_rss_reset,
+        "client_load": paced.client_load,
+        "runs": [
+            {**asdict(run), "cpu_us_per_event": run.cpu_us_per_event,
+             "events_per_second": run.events_per_second}
+            for run in paced.runs
+        ],
+    }  # fmt: skip
+
+
 def to_json(run: Run) -> dict[str, Any]:
     return {
         "machine": {
@@ -101,6 +120,8 @@ def to_json(run: Run) -> dict[str, Any]:
         "runs": run.runs,
         "connections": run.connection_count,
         "reader_ceiling": throughput_json(run.ceiling),
+        "paced_only": run.paced_only,
+        "paced_workloads": [asdict(workload) for workload in run.workloads],
         "peers": [
             {
                 "key": result.peer.key,
@@ -108,6 +129,7 @@ def to_json(run: Run) -> dict[str, Any]:
                 "frame": result.peer.frame,
                 "throughput": throughput_json(result.throughput),
                 "connections": connections_json(result.connections),
+                "paced": {key: paced_json(paced) for key, paced in result.paced.items()},
                 "errors": result.errors,
             }
             for result in run.peers

@@ -1,4 +1,5 @@
-"""Start one benchmarked app in its own uvicorn process, pinned to one CPU, and look inside it."""
+"""Start one benchmarked app in its own uvicorn process, pinned to one CPU, and look inside it
+(memory, CPU time, `/stats`)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 SERVER_CPU = "0"
 CLIENT_CPU = "1"
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 class PeerFailed(Exception):
@@ -73,10 +75,32 @@ class Server:
 
     def rss_kib(self) -> int:
         """Resident set size from /proc/PID/status (VmRSS, in kB as the kernel reports it)."""
+        return self.status_kib("VmRSS")
+
+    def peak_rss_kib(self) -> int:
+        """The resident set's high-water mark (VmHWM), since start or the last reset."""
+        return self.status_kib("VmHWM")
+
+    def reset_peak_rss(self) -> bool:
+        """Reset VmHWM to the current RSS (`5` to /proc/PID/clear_refs, Linux >= 4.0)."""
+        try:
+            Path(f"/proc/{self.pid}/clear_refs").write_text("5")
+        except OSError:
+            return False
+        return True
+
+    def status_kib(self, field: str) -> int:
         for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1])
-        raise PeerFailed(f"no VmRSS for pid {self.pid}")
+        raise PeerFailed(f"no {field} for pid {self.pid}")
+
+    def cpu_seconds(self) -> float:
+        """User plus system CPU time of every thread so far: utime and stime, fields 14 and 15 of
+        /proc/PID/stat (proc(5)), in clock ticks. The name in field 2 may hold spaces, so the
+        fields are counted from its closing parenthesis."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
     def get_json(self, path: str, timeout: float = 30.0) -> Any:
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
