@@ -15,9 +15,16 @@ from .problems import ProblemError
 from .stream import IdsMode
 
 # ASCII digits only (str.isdigit would accept "²", int() would accept " 1_0 "),
-# and at most 19 of them: every id the runtime can have sent fits an int64,
-# so anything longer was never ours.
+# and at most 19 of them, checked before int() so that no length costs time.
 _SEQUENCE_ID = re.compile(r"[0-9]{1,19}")
+# Sequence ids are int64s, the next id included: a client can resume from at
+# most 2**63 - 2, whose next event is numbered 2**63 - 1. A larger value was
+# never sent by the runtime (and would overflow an int64 column downstream).
+MAX_SEQUENCE_ID = 2**63 - 2
+# The longest `ids: handler` id a client may resume from, in characters. Ids
+# are cursors, not documents; without a bound every reconnect could make the
+# handler parse a header as long as the server accepts (uvicorn: 64 KiB+).
+MAX_HANDLER_ID_LENGTH = 1024
 
 
 def pick_last_event_id(header: str | None, query: str | None) -> str | None:
@@ -47,19 +54,25 @@ def _header_text(value: str) -> str:
 def parse_last_event_id(raw: str | None, ids: IdsMode) -> int | str | None:
     """Parse a resume value for a stream with `ids` (raises ProblemError 400 when it does not parse).
 
-    `sequence`: a non-negative integer, the last id the client saw.
-    `handler`: any string an `id:` field could have carried (no CR, LF or NUL).
+    `sequence`: a non-negative integer of ASCII digits, at most `MAX_SEQUENCE_ID`,
+    the last id the client saw. `handler`: any string of at most
+    `MAX_HANDLER_ID_LENGTH` characters an `id:` field could have carried (no
+    CR, LF or NUL).
     """
     if raw is None:
         return None
     if ids == "sequence":
-        if _SEQUENCE_ID.fullmatch(raw) is None:
+        if _SEQUENCE_ID.fullmatch(raw) is None or int(raw) > MAX_SEQUENCE_ID:
             raise ProblemError(
                 400,
                 detail="Last-Event-ID must be a non-negative integer, the id of the last event "
-                "received.",
+                f"received (at most {MAX_SEQUENCE_ID}).",
             )
         return int(raw)
+    if len(raw) > MAX_HANDLER_ID_LENGTH:
+        raise ProblemError(
+            400, detail=f"Last-Event-ID must be at most {MAX_HANDLER_ID_LENGTH} characters."
+        )
     if "\r" in raw or "\n" in raw or "\0" in raw:
         raise ProblemError(400, detail="Last-Event-ID must not contain CR, LF or NUL.")
     try:

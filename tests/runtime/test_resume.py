@@ -50,7 +50,10 @@ def test_an_empty_header_is_no_id(client: Client) -> None:
     assert [e.id for e in events] == ["2", "3"]
 
 
-BAD_SEQUENCE_IDS = ["abc", "-1", "+1", "1.5", "1_0", "0x1", "\u00b2", "1" * 20, "1e3"]
+BAD_SEQUENCE_IDS = ["abc", "-1", "+1", "1.5", "1_0", "0x1", "\u00b2", "1" * 20, "1e3",
+                    # past int64, or an int64 whose next id is not one
+                    "9999999999999999999", str(2**63), str(2**63 - 1),
+                    "\u0661", "\uff11"]  # Arabic-Indic and fullwidth digits: not ASCII
 
 
 @pytest.mark.parametrize(("where", "bad"), [("header", bad) for bad in BAD_SEQUENCE_IDS]
@@ -66,6 +69,12 @@ def test_a_sequence_id_that_does_not_parse_is_a_400(client: Client, where: str, 
     assert problem["status"] == 400
     assert problem["title"] == "Bad Request"
     assert "Last-Event-ID" in problem["detail"]
+
+
+def test_the_largest_sequence_id_resumes_at_the_last_int64(client: Client) -> None:
+    events = client.get("/jobs/hooked/events",
+                        headers={"Last-Event-ID": str(2**63 - 2)}).stream.events
+    assert events[0].id == str(2**63 - 1)
 
 
 @pytest.mark.parametrize("where", ["header", "query"])
@@ -87,6 +96,20 @@ def test_a_handler_id_that_is_not_utf8_is_a_400(client: Client) -> None:
     reply = client.get("/notes/list", headers=[(b"Last-Event-ID", b"n-\xff")])
     assert reply.status == 400
     assert json.loads(reply.body)["detail"] == "Last-Event-ID must be UTF-8."
+
+
+@pytest.mark.parametrize("where", ["header", "query"])
+def test_a_handler_id_longer_than_the_limit_is_a_400(client: Client, where: str) -> None:
+    long_id = "n" * 1025
+    if where == "header":
+        reply = client.get("/notes/list", headers={"Last-Event-ID": long_id})
+    else:
+        reply = client.get("/notes/list", params={"after": long_id})
+    assert reply.status == 400
+    assert reply.headers["content-type"] == "application/problem+json"
+    assert json.loads(reply.body)["detail"] == "Last-Event-ID must be at most 1024 characters."
+    # the limit itself is fine: an id the handler does not know resumes from the start
+    assert client.get("/notes/list", params={"after": "n" * 1024}).status == 200
 
 
 @pytest.mark.parametrize("bad", ["a\nb", "a\rb", "a\x00b"])
