@@ -1,20 +1,20 @@
 """`EventStreamResponse`: a `text/event-stream` response over an async source of encoded events.
 
 Handler streams (`serve`) and topic streams (`serve_topic`) both return one;
-what writing it involves (the start, batching, keepalive, disconnects, errors
-after the start) is `writer.StreamWriter`'s.
+writing it (the start, batching, keepalive, disconnects, errors after the
+start) is `writer.StreamWriter`'s, which gets plain settings from here.
 """
 
 from __future__ import annotations
 
 import types
-from collections.abc import AsyncGenerator, AsyncIterable, Mapping
+from collections.abc import AsyncGenerator, AsyncIterable, Callable, Mapping
 
 from starlette.background import BackgroundTask
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from .writer import OnError, StreamWriter
+from .writer import OnError, StreamWriter, WriterSettings
 
 STREAM_HEADERS: Mapping[str, str] = {
     # Browsers and proxies must not cache or buffer the stream: nginx holds a
@@ -22,6 +22,9 @@ STREAM_HEADERS: Mapping[str, str] = {
     "cache-control": "no-cache",
     "x-accel-buffering": "no",
 }
+
+Sink = Callable[[bytes], bool]
+"""Writes encoded events at once if the response is idle, else returns False (`write_if_idle`)."""
 
 
 async def _as_generator(items: AsyncIterable[bytes]) -> AsyncGenerator[bytes, None]:
@@ -43,7 +46,9 @@ class EventStreamResponse(Response):
     `encode_event`); None sends a 204. `preamble` (the `retry:` field) goes
     out once, before the first chunk. `keepalive` is in seconds, 0 for none.
     `on_error` turns an exception raised by `content` after the start into a
-    last chunk (or None to just end); `name` labels log lines.
+    last chunk (or None to just end); `name` labels log lines. `attach_sink`,
+    for sources fed from elsewhere (a topic broker), is called with the
+    writer's `Sink` when the response starts and with None when it ends.
     """
 
     media_type = "text/event-stream"
@@ -60,6 +65,7 @@ class EventStreamResponse(Response):
         preamble: bytes = b"",
         on_error: OnError | None = None,
         name: str = "event stream",
+        attach_sink: Callable[[Sink | None], None] | None = None,
     ) -> None:
         self.status_code = status_code
         if media_type is not None:
@@ -71,6 +77,7 @@ class EventStreamResponse(Response):
         self.preamble = preamble
         self.on_error = on_error
         self.name = name
+        self.attach_sink = attach_sink
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.content is None:
@@ -79,6 +86,23 @@ class EventStreamResponse(Response):
             source = self.content
             if not isinstance(source, types.AsyncGeneratorType):
                 source = _as_generator(source)
-            await StreamWriter(self, source, scope, receive, send).run()
+            settings = WriterSettings(
+                status=self.status_code,
+                headers=self.raw_headers,
+                preamble=self.preamble,
+                keepalive=self.keepalive,
+                on_error=self.on_error,
+                name=self.name,
+            )
+            writer = StreamWriter(settings, source, scope, receive, send)
+            attach = self.attach_sink
+            if attach is None:
+                await writer.run()
+            else:
+                attach(writer.write_if_idle)
+                try:
+                    await writer.run()
+                finally:
+                    attach(None)
         if self.background is not None:
             await self.background()

@@ -44,25 +44,27 @@ A topic without `resume` sends no ids, replays nothing and gets live events
 only.
 
 Fan-out cost: a live event reaches a caught-up subscriber whose response is
-idle straight from the broker (`TopicStreamResponse`), one write per
-subscriber and batch of events, without waking the response's task.
+idle straight from the broker (`Subscription.sink`, the writer's
+`write_if_idle`), one write per subscriber and batch of events, without
+waking the response's task; anything else (replay, a backlog, a client the
+server pushes back on) goes through the subscription's buffer and the
+writer's usual path.
 """
 
 from __future__ import annotations
 
 import inspect
 from collections.abc import AsyncGenerator, Awaitable, Callable
+from functools import partial
 from typing import Any
 
 from starlette.responses import Response
-from starlette.types import Receive, Scope, Send
 
 from .brokers import Broker, BrokerUnavailableError, Subscription, TopicSpec, default_broker
 from .encoding import KEEPALIVE, encode_comment
 from .problems import ProblemError, problem_for, problem_response
 from .response import EventStreamResponse
 from .serve import RESUME_PARAMETER, adopt_endpoint, take_last_event_id
-from .writer import StreamWriter
 
 MISSED_EVENT = "ssegen.missed"
 """The event that tells a resuming subscriber it missed events (see the module docstring)."""
@@ -96,32 +98,6 @@ async def _entries(subscription: Subscription, opening: bytes) -> AsyncGenerator
 
 async def _unavailable() -> AsyncGenerator[bytes, None]:
     yield UNAVAILABLE_COMMENT
-
-
-class TopicStreamResponse(EventStreamResponse):
-    """An `EventStreamResponse` whose writer takes live events straight from the broker.
-
-    While the response waits for its subscription and the subscriber is
-    caught up, a published event is written from the broker's fan-out
-    itself (`Subscription.sink`), without waking the response task: at a
-    thousand subscribers per event that halves the server's work per event.
-    Anything else (replay, a backlog, a client the server pushes back on)
-    goes through the subscription's buffer and the writer's usual path.
-    """
-
-    def __init__(self, subscription: Subscription, content: AsyncGenerator[bytes, None],
-                 **options: Any) -> None:
-        super().__init__(content, **options)
-        self.subscription = subscription
-        self.source = content
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        writer = StreamWriter(self, self.source, scope, receive, send)
-        self.subscription.sink = writer.write_if_idle
-        try:
-            await writer.run()
-        finally:
-            self.subscription.sink = None
 
 
 def serve_topic(
@@ -162,20 +138,20 @@ def serve_topic(
         try:
             subscription = await chosen[0].subscribe(topic, key, after=after)
         except BrokerUnavailableError:
-            return EventStreamResponse(_unavailable(), preamble=spec.preamble, keepalive=0,
-                                       name=spec.name)
+            return EventStreamResponse(
+                _unavailable(), preamble=spec.preamble, keepalive=0, name=spec.name
+            )
         if subscription.finished:
             subscription.close()
             return Response(status_code=204)
         opening = missed_notice(after) if subscription.missed and after is not None else KEEPALIVE
-        return TopicStreamResponse(
-            subscription,
+        return EventStreamResponse(
             _entries(subscription, opening),
             keepalive=spec.keepalive,
             preamble=spec.preamble,
             name=spec.name,
+            attach_sink=partial(setattr, subscription, "sink"),
         )
 
     adopt_endpoint(topic_endpoint, spec, endpoint)
     return topic_endpoint
-

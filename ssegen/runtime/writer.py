@@ -1,121 +1,243 @@
-"""`StreamWriter`: writes one SSE response to ASGI, from an async source of encoded events.
+"""`StreamWriter`: writes one SSE response to ASGI from an async source of encoded events.
 
-It owns what every SSE response needs, whatever produces the events (a
-handler, a topic broker):
+Whatever produces the events (a handler, a topic subscription), every SSE
+response needs the same things, and this state machine owns all of them:
 
 - the start: the status line goes out with the first chunk (or the first
-  keepalive), so a failure before it is a real HTTP error (RFC 9457 problem)
+  keepalive), so a failure before it is a real HTTP error (RFC 9457 problem),
   and a source that ends without producing anything is a 204, which tells
   EventSource not to reconnect (WHATWG HTML, "Server-sent events");
-- batching: chunks the source has already produced go out as one `send`,
-  and a chunk is never held back waiting for more (see `eager`);
+- batching: chunks the source produced without waiting go out as one `send`;
+  a chunk is never held back waiting for more (see `eager`);
 - keepalive: a comment after `keepalive` seconds without a write;
-- disconnects: `http.disconnect` is watched even while the source waits, the
-  source is cancelled at its await and closed (`aclose`), without waiting for
-  the garbage collector;
-- errors after the start: what was produced goes out, then `on_error`'s
-  chunk (the stream's error event), then a clean end of the body;
-- server shutdown: `end()` (called for every open stream by `shutdown`)
-  closes the source as a disconnect would, then ends the body cleanly, so
-  the client reconnects rather than holding the server up.
+- disconnects: `http.disconnect` is watched while the source waits; the source
+  is cancelled at its await and closed (`aclose`) at once, without waiting
+  for the garbage collector;
+- errors after the start: what was produced goes out, then `on_error`'s chunk
+  (the stream's error event), then a clean end of the body;
+- server shutdown: `end()` closes the source as a disconnect would, then ends
+  the body cleanly, so that the client reconnects elsewhere.
 
-The source runs in the response's own task, stepped by hand (`eager`), so a
-handler's timeouts and cancel scopes work as in any request handler: while it
-waits, the task awaits nothing else (a write the server pushes back on then
-finishes in a task of its own). Per connection this costs one task blocked in
-`receive()` and, when keepalive is on, one timer: no task, queue or timeout
-scope per event. How bytes go out (the start, writes while the source waits,
-keepalive comments) is its base class's, `sending.EventSender`.
+The source runs in the response's own task, stepped by hand (`eager`), so that
+a handler's timeouts and cancel scopes work as in any request handler: while
+the source waits, the task awaits nothing but the source.
+
+States (`State`) and transitions; "the pump" is `_pump`, running in the
+response task; callbacks are the keepalive timer, `write_if_idle` (a topic
+broker's fan-out), the disconnect watcher and `end()`:
+
+    state     meaning                                   the response task is
+    --------  ----------------------------------------  ----------------------
+    RUNNING   the pump steps the source                 running (no callback
+                                                        can observe this state)
+    WAITING   the source awaits; every chunk it         suspended in the source
+              produced was handed to the server
+    BLOCKED   the source awaits; a write the server     suspended in the source
+              pushed back finishes in `blocked`, a
+              task of its own
+    WRITING   the pump awaits a send, or the `blocked`  suspended in a send
+              write, before it steps the source again
+    CLOSING   the pump has stopped: the source is       suspended in the
+              being closed, the body finished           source's cleanup
+    DONE      nothing more is written
+
+    from              on                                       to
+    ----------------  ---------------------------------------  -------------------
+    RUNNING           source produces a chunk at once          RUNNING (buffered;
+                                                               WRITING at 64 KiB)
+    RUNNING           source waits, buffer empty               WAITING
+    RUNNING           source waits, buffer written at once     WAITING
+    RUNNING           source waits, buffer write pushed back   BLOCKED
+    WAITING           keepalive due, or a live chunk           WAITING, or BLOCKED
+                                                               when pushed back
+    BLOCKED           the blocked write completes (in its      WAITING
+                      own task, as its last action)
+    BLOCKED           keepalive due, or a live chunk           BLOCKED (skipped /
+                                                               refused)
+    WAITING           source produces                          RUNNING
+    BLOCKED           source produces                          WRITING (await the
+                                                               blocked write), then
+                                                               RUNNING
+    RUNNING           source ends or fails                     WRITING (last chunk,
+                                                               204 or problem)
+    WAITING, BLOCKED  disconnect, or `end()`                   the task is cancelled
+    WRITING                                                    where it waits; then
+                                                               CLOSING
+    any but DONE      the pump returns or raises               CLOSING, then DONE
+
+Every wait is on something the event loop completes: the source's own await,
+a send, or the `blocked` task itself (awaited, never polled). No state is
+waited on in a loop, so nothing here can spin without giving the loop a turn.
+Per connection this costs one task blocked in `receive()` and, with
+keepalive on, one timer: no task, queue or timeout scope per event.
 """
 
 from __future__ import annotations
 
 import asyncio
+import enum
 import logging
-from collections.abc import AsyncGenerator, Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import AsyncGenerator, Callable, Coroutine, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from .eager import Step, abandon, finish
+from .encoding import KEEPALIVE
 from .problems import problem_for, problem_response
-from .sending import EventSender
 from .shutdown import open_stream
-
-if TYPE_CHECKING:
-    from .response import EventStreamResponse
 
 logger = logging.getLogger("ssegen.runtime")
 
-# Chunks the source produced without waiting go out together up to this size;
-# past it they are written and the loop gets a turn, so that one fast stream
-# neither grows without bound in memory nor starves the other connections.
+# Chunks the source produced without waiting go out together up to this size
+# (or this many chunks); past it they are written and the loop gets a turn, so
+# that one fast stream neither grows without bound in memory nor starves the
+# other connections, even when its chunks are empty.
 FLUSH_AT = 64 * 1024
+FLUSH_CHUNKS = 1024
+
+# A keepalive timer that fires this close to its deadline counts as on time
+# (loop clocks are coarse; waiting again for a millisecond is pointless).
+_TIMER_SLACK = 0.005
+
+# After `end()`, the body's last chunk waits at most this long for a client
+# that does not read: the server is shutting down and must not hang on it.
+SHUTDOWN_WRITE_TIMEOUT = 5.0
 
 OnError = Callable[[Exception], bytes | None]
 
 
-class StreamWriter(EventSender):
-    """The state of one response being written; lives as long as the connection.
+class State(enum.Enum):
+    RUNNING = "running"
+    WAITING = "waiting"
+    BLOCKED = "blocked"
+    WRITING = "writing"
+    CLOSING = "closing"
+    DONE = "done"
 
-    `live` is True while the pump runs: a disconnect or `end()` must then
-    interrupt it.
+
+# The response task is suspended at the source's await: cancelling the task
+# interrupts the source there, and callbacks may write.
+_IN_SOURCE = (State.WAITING, State.BLOCKED)
+
+
+class Stop(enum.Enum):
+    """Why the pump must stop before its source ends."""
+
+    DISCONNECT = "disconnect"  # the client left: nothing more can be written
+    SHUTDOWN = "shutdown"  # end(): the body gets a clean last chunk
+
+
+@dataclass(frozen=True, slots=True)
+class WriterSettings:
+    """What a response tells its writer: plain values, no Response object.
+
+    `headers` are raw ASGI headers; `preamble` (the `retry:` field) goes out
+    once, before the first chunk; `keepalive` is in seconds, 0 for none;
+    `on_error` turns an exception raised by the source after the start into a
+    last chunk (or None to just end); `name` labels log lines.
     """
 
+    status: int = 200
+    headers: Sequence[tuple[bytes, bytes]] = ()
+    preamble: bytes = b""
+    keepalive: float = 15.0
+    on_error: OnError | None = None
+    name: str = "event stream"
+
+
+class StreamWriter:
+    """One response being written; lives as long as the connection. See the module docstring."""
+
     __slots__ = (
+        "blocked",
         "cancel_requested",
-        "disconnected",
-        "ending",
-        "pending",
+        "completed",
+        "last_write",
+        "loop",
+        "receive",
+        "scope",
+        "send",
+        "settings",
         "source",
+        "started",
+        "state",
         "step",
+        "stop",
         "task",
+        "timer",
     )
 
-    def __init__(self, response: EventStreamResponse, source: AsyncGenerator[bytes, None],
-                 scope: Scope, receive: Receive, send: Send) -> None:
-        super().__init__(response, scope, receive, send)
+    def __init__(
+        self,
+        settings: WriterSettings,
+        source: AsyncGenerator[bytes, None],
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+    ) -> None:
+        self.settings = settings
         self.source = source
+        self.scope = scope
+        self.receive = receive
+        self.send = send
+        self.loop = asyncio.get_running_loop()
         self.task = asyncio.current_task()
-        self.disconnected = False
-        self.ending = False  # end() was called: finish the body without the source
+        self.state = State.RUNNING
+        self.stop: Stop | None = None
+        self.started = False  # status line and headers sent
+        self.completed = False  # the body's last chunk sent
+        self.last_write = self.loop.time()
+        self.timer: asyncio.TimerHandle | None = None
+        self.blocked: asyncio.Task[None] | None = None  # the BLOCKED write
         self.cancel_requested = False
-        # The source's step while it is suspended, so that whatever ends the
-        # pump meanwhile can still cancel it and let it finish (`abandon`).
-        self.step: Step[bytes] | None = None
-        self.pending: Any = None
+        # The source's step while it is suspended (and what it waits for), so
+        # that whatever stops the pump meanwhile can still let it finish.
+        self.step: tuple[Step[bytes], Any] | None = None
+
+    # -- the response task ------------------------------------------------
 
     async def run(self) -> None:
-        watcher = self.loop.create_task(self._watch_disconnect())
-        self._start_keepalive()
         unregister = open_stream(self.end)
-        self.live = True
+        if unregister is None:
+            # The server is shutting down: the source never starts.
+            self.stop = Stop.SHUTDOWN
+            self.state = State.CLOSING
+            await self._close_source()
+            await self._finish_body()
+            self.state = State.DONE
+            return
+        watcher = self.loop.create_task(self._watch_disconnect())
+        if self.settings.keepalive > 0:
+            self.timer = self.loop.call_later(self.settings.keepalive, self._keepalive_due)
         try:
-            if unregister is not None:
-                await self._pump()
-            else:
-                self.ending = True  # the server is shutting down: the source never starts
+            await self._pump()
         except asyncio.CancelledError:
             if not self._take_back_cancellation():
                 raise
         except OSError:
             # ASGI 2.4 servers raise OSError from send() once the client is gone.
-            self.disconnected = True
+            self.stop = Stop.DISCONNECT
         finally:
-            self.live = False
-            if unregister is not None:
-                unregister()
+            self.state = State.CLOSING
+            unregister()
             self._take_back_cancellation()
             watcher.cancel()
             if self.timer is not None:
                 self.timer.cancel()
-            if self.writing is not None:
-                self.writing.cancel()
-            await self._close_source()
-        if self.ending and not self.disconnected and not self.completed:
+                self.timer = None
+            try:
+                await self._close_source()
+            finally:
+                blocked = self.blocked
+                if blocked is not None:
+                    blocked.cancel()  # the pump is gone: nobody waits for it to be read
+                    await asyncio.wait([blocked])
+        if self.stop is Stop.SHUTDOWN and not self.completed:
             await self._finish_body()
-        if self.disconnected and not self.started:
+        elif self.stop is Stop.DISCONNECT and not self.started:
             # Nobody will read it, but an ASGI app is expected to answer every
             # request: middleware such as starlette's BaseHTTPMiddleware fails
             # with "No response returned" otherwise.
@@ -123,17 +245,13 @@ class StreamWriter(EventSender):
                 await Response(status_code=204)(self.scope, self.receive, self.send)
             except OSError:
                 pass
+        self.state = State.DONE
 
     async def _pump(self) -> None:
         anext = self.source.__anext__
         buf: list[bytes] = []
         size = 0
         while True:
-            if self.writing is not None:
-                # Backpressure: no new step of the source until the server has
-                # taken the last write. Waiting here is safe: no step of the
-                # source is in progress, the handler sits at a `yield`.
-                await self._settle_writes()
             step = anext()
             try:
                 pending = step.send(None)
@@ -142,11 +260,12 @@ class StreamWriter(EventSender):
                 chunk: bytes = ready.value
                 buf.append(chunk)
                 size += len(chunk)
-                if size >= FLUSH_AT:
+                if size >= FLUSH_AT or len(buf) >= FLUSH_CHUNKS:
                     await self._write(b"".join(buf))
                     buf.clear()
                     size = 0
-                    await asyncio.sleep(0)
+                    if self.stop is not None:
+                        return
                 continue
             except StopAsyncIteration:
                 break
@@ -154,52 +273,202 @@ class StreamWriter(EventSender):
                 await self._fail(exc, buf)
                 return
             # The source has to wait: what it already produced goes out now.
-            self.step, self.pending = step, pending
+            self.step = (step, pending)
             if buf:
-                self._write_while_waiting(b"".join(buf))
+                self._write_now(b"".join(buf))
                 buf.clear()
+                if self.stop is not None:
+                    return  # the write failed: run() closes the waiting source
+            if self.state is State.RUNNING:
+                self.state = State.WAITING
             try:
                 chunk = await finish(step, pending)
             except StopAsyncIteration:
+                self.step = None
                 break
             except Exception as exc:  # noqa: BLE001 - as above
+                self.step = None
                 await self._fail(exc, [])
                 return
-            finally:
-                self.step = self.pending = None
-            if self.disconnected or self.ending:
+            self.step = None
+            if self.stop is not None:
                 return  # the source ignored the cancellation; run() closes it
+            if self.state is State.BLOCKED:
+                # Backpressure: the source is not stepped again before the
+                # server has taken the last write.
+                await self._settle()
+                if self.stop is not None:
+                    return
+            self.state = State.RUNNING
             buf.append(chunk)
             size = len(chunk)
         await self._end(buf)
 
+    async def _write(self, chunk: bytes) -> None:
+        """Write a full buffer, then give the loop a turn (the source never waited)."""
+        self.state = State.WRITING
+        await self._emit(chunk, more=True)
+        await asyncio.sleep(0)
+        self.state = State.RUNNING
+
+    async def _settle(self) -> None:
+        """Wait for the BLOCKED write, if any: ASGI sends never overlap.
+
+        The task is awaited itself, never polled: it finishes by clearing
+        `blocked`, so once the wait returns nothing is in flight.
+        """
+        self.state = State.WRITING
+        blocked = self.blocked
+        if blocked is not None:
+            await asyncio.wait([blocked])
+
     async def _end(self, buf: list[bytes]) -> None:
-        await self._settle_writes()
-        self.live = False
-        if not self.started and not buf and not self.ending:
+        await self._settle()
+        if not self.started and not buf:
             # Nothing to send: 204 tells EventSource to stop reconnecting.
-            await Response(status_code=204)(self.scope, self.receive, self.send)
+            await self._respond(Response(status_code=204))
             return
         await self._emit(b"".join(buf), more=False)
 
     async def _fail(self, exc: Exception, buf: list[bytes]) -> None:
-        await self._settle_writes()
-        self.live = False
+        await self._settle()
         if not self.started and not buf:
-            problem = problem_for(exc, stream=self.response.name)
-            await problem_response(problem)(self.scope, self.receive, self.send)
+            await self._respond(problem_response(problem_for(exc, stream=self.settings.name)))
             return
-        logger.error("stream %s failed after it started", self.response.name, exc_info=exc)
-        on_error = self.response.on_error
+        logger.error("stream %s failed after it started", self.settings.name, exc_info=exc)
+        on_error = self.settings.on_error
         if on_error is not None:
             try:
                 last = on_error(exc)
             except Exception:
-                logger.exception("stream %s: building its error event failed", self.response.name)
+                logger.exception("stream %s: building its error event failed", self.settings.name)
             else:
                 if last:
                     buf.append(last)
         await self._emit(b"".join(buf), more=False)
+
+    async def _respond(self, response: Response) -> None:
+        """Answer with a plain response instead of a stream (nothing was sent yet)."""
+        self.started = True  # its start goes out first: an interrupted one is ended, not restarted
+        await response(self.scope, self.receive, self.send)
+        self.completed = True
+
+    async def _finish_body(self) -> None:
+        """The clean last chunk after `end()`, bounded for a client that does not read."""
+        try:
+            async with asyncio.timeout(SHUTDOWN_WRITE_TIMEOUT):
+                await self._emit(b"", more=False)
+        except (OSError, TimeoutError):
+            logger.warning(
+                "stream %s: client did not take the end of the stream", self.settings.name
+            )
+
+    async def _emit(self, chunk: bytes, *, more: bool) -> None:
+        """Send a body chunk, preceded by the status line and preamble if nothing went out yet."""
+        if not self.started:
+            self.started = True
+            settings = self.settings
+            await self.send(
+                {
+                    "type": "http.response.start",
+                    "status": settings.status,
+                    "headers": settings.headers,
+                }
+            )
+            chunk = settings.preamble + chunk
+        self.last_write = self.loop.time()
+        await self.send({"type": "http.response.body", "body": chunk, "more_body": more})
+        self.completed = not more
+
+    async def _close_source(self) -> None:
+        if self.step is not None:
+            step, pending = self.step
+            self.step = None
+            await abandon(step, pending)
+        try:
+            await self.source.aclose()
+        except Exception:
+            logger.exception("stream %s: closing its source failed", self.settings.name)
+
+    # -- writes while the source waits ----------------------------------------
+
+    def _write_now(self, chunk: bytes) -> None:
+        """Write `chunk` while the source waits (or is about to), without awaiting anything.
+
+        While the source waits, the response task must await nothing but the
+        source: a timeout or cancel scope the handler entered around its await
+        cancels the task, and must find the handler there, not a blocked send.
+        So the send is stepped by hand: it completes at once unless the server
+        pushes back, and then the `blocked` task finishes it (BLOCKED).
+        """
+        write = self._emit(chunk, more=True)
+        try:
+            pending = write.send(None)
+        except StopIteration:
+            return
+        except Exception as exc:  # noqa: BLE001 - the client is gone, or the server broke
+            self._write_failed(exc)
+            return
+        self.state = State.BLOCKED
+        self.blocked = self.loop.create_task(self._finish_write(write, pending))
+
+    async def _finish_write(self, write: Coroutine[Any, Any, None], pending: Any) -> None:
+        """The BLOCKED write's task: the rest of a write stepped by hand (`pending` is what it awaits)."""
+        try:
+            await finish(write, pending)
+        except Exception as exc:  # noqa: BLE001
+            self._write_failed(exc)
+        finally:
+            self._unblock()
+
+    async def _write_keepalive(self) -> None:
+        """The BLOCKED write's task for a keepalive: timers run outside any task, sends within one."""
+        try:
+            await self._emit(KEEPALIVE, more=True)
+        except Exception as exc:  # noqa: BLE001
+            self._write_failed(exc)
+        finally:
+            self._unblock()
+
+    def _unblock(self) -> None:
+        # The last action of the BLOCKED write: from here on nothing is in flight.
+        self.blocked = None
+        if self.state is State.BLOCKED:
+            self.state = State.WAITING
+
+    def _write_failed(self, exc: Exception) -> None:
+        if not isinstance(exc, OSError):
+            logger.error("stream %s: writing failed", self.settings.name, exc_info=exc)
+        self._interrupt(Stop.DISCONNECT)
+
+    def write_if_idle(self, chunk: bytes) -> bool:
+        """Write `chunk` now if the source waits with nothing in flight (WAITING); else False.
+
+        For sources fed from elsewhere (a topic broker's fan-out): every chunk
+        the source produced was handed to the server, so `chunk` goes out in
+        order, without waking the response task. When False, the caller hands
+        the chunk to the source instead.
+        """
+        if self.state is not State.WAITING or self.stop is not None:
+            return False
+        self._write_now(chunk)
+        return self.stop is None
+
+    def _keepalive_due(self) -> None:
+        self.timer = None
+        if self.state is State.CLOSING or self.state is State.DONE:
+            return
+        interval = self.settings.keepalive
+        remaining = self.last_write + interval - self.loop.time()
+        if self.state is not State.WAITING:
+            remaining = interval  # a write is on its way: the connection is not silent
+        if remaining <= _TIMER_SLACK:
+            self.state = State.BLOCKED
+            self.blocked = self.loop.create_task(self._write_keepalive())
+            remaining = interval
+        self.timer = self.loop.call_later(remaining, self._keepalive_due)
+
+    # -- stopping -----------------------------------------------------------
 
     def end(self) -> None:
         """End the response cleanly, now, as on server shutdown (see `shutdown`).
@@ -210,59 +479,23 @@ class StreamWriter(EventSender):
         preamble when nothing was sent yet: a clean end, after which SSE
         clients reconnect. Call it on the response's event loop.
         """
-        if self.live and not self.ending and not self.disconnected:
-            self.ending = True
-            self._interrupt()
-
-    async def _finish_body(self) -> None:
-        writing = self.writing
-        if writing is not None:
-            # Cancelled by run(): it must unwind first, ASGI sends never overlap.
-            await asyncio.wait([writing])
-        try:
-            await self._emit(b"", more=False)
-        except OSError:
-            self.disconnected = True
-
-    def write_if_idle(self, chunk: bytes) -> bool:
-        """Write `chunk` now if the response waits for its source with nothing else in flight.
-
-        For sources fed from elsewhere (a topic broker's fan-out): the writer
-        is then parked in the source's await with every earlier chunk handed
-        to the server, so `chunk` goes out in order, by the same path the
-        writer itself takes there, without waking the response's task. False
-        when it cannot; the caller then hands the chunk to the source.
-        """
-        if (not self.live or self.disconnected or self.ending or self.step is None
-                or self.writing is not None):
-            return False
-        try:
-            self._write_while_waiting(chunk)
-        except Exception as exc:
-            # The caller is typically fanning out to other responses: one
-            # connection's failure must not stop the others. The source meets
-            # (and handles) the same failure when it writes the chunk itself.
-            if not isinstance(exc, OSError):
-                logger.exception("stream %s: writing a live event failed", self.response.name)
-            return False
-        return True
+        self._interrupt(Stop.SHUTDOWN)
 
     async def _watch_disconnect(self) -> None:
         while (await self.receive())["type"] != "http.disconnect":
             pass  # a request body nobody read: drop it
-        self._client_gone()
+        self._interrupt(Stop.DISCONNECT)
 
-    def _client_gone(self) -> None:
-        if self.disconnected:
+    def _interrupt(self, reason: Stop) -> None:
+        if self.stop is Stop.DISCONNECT or self.state in (State.CLOSING, State.DONE):
             return
-        self.disconnected = True
-        self._interrupt()
-
-    def _interrupt(self) -> None:
-        if self.live and not self.cancel_requested and self.task is not None:
-            # Interrupt the pump wherever it waits: in the source (which sees
+        self.stop = reason
+        if self.state is State.RUNNING:
+            return  # called from the pump itself: it sees `stop` and returns
+        if not self.cancel_requested and self.task is not None:
+            # Interrupt the task where it waits: in the source (which sees
             # CancelledError at its await, as on any cancelled request) or in
-            # send(). run() takes the cancellation back.
+            # a send. run() takes the cancellation back.
             self.cancel_requested = True
             self.task.cancel()
 
@@ -276,13 +509,3 @@ class StreamWriter(EventSender):
             return False
         self.cancel_requested = False
         return self.task.uncancel() == 0
-
-    async def _close_source(self) -> None:
-        step, pending = self.step, self.pending
-        if step is not None:
-            self.step = self.pending = None
-            await abandon(step, pending)
-        try:
-            await self.source.aclose()
-        except Exception:
-            logger.exception("stream %s: closing its source failed", self.response.name)
