@@ -31,6 +31,9 @@ def check_spec(doc: Document, spec: Spec) -> None:
         doc.error(
             ("package",), f"package '{spec.package}' must be a valid, non-keyword Python identifier"
         )
+    elif spec.package is not None and spec.package.startswith("__"):
+        # `__class__`, `__init__`, ...: names Python gives modules and packages themselves.
+        doc.error(("package",), f"package '{spec.package}' must not start with '__'")
     for name in spec.schemas:
         if not SCHEMA_NAME.match(name):
             doc.error(
@@ -94,7 +97,11 @@ def _check_stream(doc: Document, name: str, stream: Stream) -> None:
             )
         elif event_name.startswith("ssegen."):
             # The runtime's own events (`ssegen.missed` on topics) live under this prefix.
-            doc.error(event_loc, f"event names starting with 'ssegen.' are reserved: '{event_name}'", key=True)
+            doc.error(
+                event_loc,
+                f"event names starting with 'ssegen.' are reserved: '{event_name}'",
+                key=True,
+            )
         if event.data is not None and event.text is not None:
             doc.error(
                 event_loc, f"event '{event_name}' has both 'data' and 'text': choose one", key=True

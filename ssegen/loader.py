@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 from ssegen.diagnostics import Diagnostic, Position
+from ssegen.text import one_line
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 MAX_BYTES = 2 * 1024 * 1024
@@ -79,14 +80,23 @@ def load(path: Path, display: str) -> Document:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = Position(mark.line + 1, mark.column + 1) if mark else Position()
-        message = f"invalid YAML: {exc.problem or exc}"
+        message = f"invalid YAML: {one_line(exc.problem or exc)}"
         if exc.context and exc.context_mark and exc.context_mark is not mark:
             started = exc.context_mark
             message += f" ({exc.context} at {started.line + 1}:{started.column + 1})"
         doc.diagnostics.append(Diagnostic(display, where, message))
         return doc
+    except yaml.reader.ReaderError as exc:
+        # A character YAML does not allow: positioned by its offset in the text.
+        line = text.count("\n", 0, exc.position) + 1
+        col = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        character = f"#x{exc.character:04x}" if isinstance(exc.character, int) else "a character"
+        doc.diagnostics.append(
+            Diagnostic(display, Position(line, col), f"invalid YAML: {character}: {exc.reason}")
+        )
+        return doc
     except yaml.YAMLError as exc:
-        doc.error((), f"invalid YAML: {exc}")
+        doc.error((), f"invalid YAML: {one_line(exc)}")
         return doc
     except RecursionError:
         doc.error((), f"invalid YAML: nesting is deeper than {MAX_DEPTH} levels")

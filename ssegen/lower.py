@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
 from ssegen import ir
 from ssegen.loader import Document, Loc
 from ssegen.naming import constant, pascal, snake
 from ssegen.params import lower_param
+from ssegen.patterns import SpecValidator
 from ssegen.schemas import Resolver
 from ssegen.spec import Event, Spec, Stream
+from ssegen.text import one_line
 
 # Names the generated modules import or define themselves.
 RESERVED = frozenset(
@@ -47,6 +49,30 @@ RESERVED = frozenset(
         "serve",
         "serve_topic",
         "Enum",
+    }
+    # What datamodel-code-generator may import into models.py beside the schemas' classes.
+    | {
+        "AnyUrl",
+        "AwareDatetime",
+        "Base64Str",
+        "ConfigDict",
+        "Decimal",
+        "EmailStr",
+        "IPv4Address",
+        "IPv4Network",
+        "IPv6Address",
+        "IPv6Network",
+        "NaiveDatetime",
+        "Optional",
+        "Path",
+        "SecretStr",
+        "StrEnum",
+        "UUID",
+        "UUID1",
+        "UUID3",
+        "UUID4",
+        "UUID5",
+        "Union",
     }
 )
 
@@ -90,6 +116,7 @@ def lower(doc: Document, spec: Spec, resolver: Resolver, package: str, source: s
         _stream(doc, name, stream, resolver, classes, methods, constants)
         for name, stream in spec.streams.items()
     )
+    resolver.check_cycles()
     return ir.Catalog(
         package=package,
         source=source,
@@ -303,15 +330,19 @@ def _check_examples(
             doc.error(loc, "an event without a payload cannot have examples", key=True)
         return
     assert schema is not None
-    validator = Draft202012Validator(
-        {**schema, "$defs": {**resolver.defs, **schema.get("$defs", {})}}
-    )
+    try:
+        SpecValidator.check_schema(schema)
+    except SchemaError:
+        return  # reported at the schema; its examples cannot be checked against it
+    validator = SpecValidator({**schema, "$defs": resolver.defs})
     for i, example in enumerate(examples):
         try:
             error = next(iter(validator.iter_errors(example)), None)
         except Exception as exc:  # noqa: BLE001 - a broken schema was reported already; say why the example can't be checked
-            doc.error((*loc, i), f"example cannot be checked: {exc}")
+            doc.error((*loc, i), f"example cannot be checked: {one_line(exc)}")
             continue
         if error is not None:
             where = (*loc, i, *error.absolute_path)
-            doc.error(where, f"example does not match the payload schema: {error.message}")
+            doc.error(
+                where, f"example does not match the payload schema: {one_line(error.message)}"
+            )

@@ -14,6 +14,8 @@ from typing import Any
 from datamodel_code_generator import LiteralType, generate
 from datamodel_code_generator.enums import DataModelType, InputFileType
 from datamodel_code_generator.format import Formatter, PythonVersion
+from ssegen.keywords import for_models
+from ssegen.text import one_line
 
 
 class ModelError(Exception):
@@ -21,7 +23,7 @@ class ModelError(Exception):
 
 
 def render_models(defs: dict[str, dict[str, Any]], header: str) -> str:
-    document = {"$defs": defs}
+    document = {"$defs": {name: for_models(schema) for name, schema in defs.items()}}
     with warnings.catch_warnings():
         # It warns about future default changes; every option we rely on is explicit.
         warnings.simplefilter("ignore")
@@ -45,10 +47,16 @@ def render_models(defs: dict[str, dict[str, Any]], header: str) -> str:
                 enum_field_as_literal=LiteralType.All,
             )
         except Exception as exc:  # the generator raises many kinds; all mean "these schemas"
-            raise ModelError(f"datamodel-code-generator failed: {exc}") from exc
+            raise ModelError(
+                f"the payload models cannot be generated: {one_line(exc, 300)}"
+            ) from exc
     if not isinstance(output, str):
         raise ModelError("datamodel-code-generator returned no single module")
-    defined = {node.name for node in ast.parse(output).body if isinstance(node, ast.ClassDef)}
+    tree = ast.parse(output)
+    if any(isinstance(node, ast.keyword) and node.arg == "regex_engine" for node in ast.walk(tree)):
+        # Every spec pattern compiles on the Rust engine (keywords.py): a generator change.
+        raise ModelError("the payload models would match patterns with Python's backtracking re")
+    defined = {node.name for node in tree.body if isinstance(node, ast.ClassDef)}
     missing = sorted(set(defs) - defined)
     if missing:
         raise ModelError(

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
 from ssegen import ir
 from ssegen.loader import Document, Loc
 from ssegen.naming import escape_keyword, snake
+from ssegen.patterns import SpecValidator
+from ssegen.text import one_line
 
 _SCALARS = {"string": "str", "integer": "int", "number": "float", "boolean": "bool"}
 # JSON Schema keyword -> FastAPI Query/Path/Header keyword.
@@ -26,6 +28,11 @@ _CONSTRAINTS = {
     "minLength": "min_length",
     "maxLength": "max_length",
     "pattern": "pattern",
+}
+_NUMBERS = ("int", "float")
+_APPLIES = {
+    **dict.fromkeys(("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"), _NUMBERS),
+    **dict.fromkeys(("minLength", "maxLength", "pattern"), ("str",)),
 }
 
 
@@ -51,9 +58,12 @@ def lower_param(
                 "a required parameter has no default: remove it",
                 key=True,
             )
-        elif next(iter(Draft202012Validator(schema).iter_errors(default)), None) is not None:
+        elif not _valid_schema(schema):
+            pass  # the schema's own error is reported; its default cannot be checked
+        elif next(iter(SpecValidator(schema).iter_errors(default)), None) is not None:
             doc.error(
-                (*loc, "default"), f"default {default!r} does not match the parameter's schema"
+                (*loc, "default"),
+                f"default {one_line(repr(default), 80)} does not match the parameter's schema",
             )
         else:
             default_literal = repr(default)
@@ -64,7 +74,8 @@ def lower_param(
     if location == "header" or py_name != wire_name:
         kwargs.append(f"alias={wire_name!r}")
     for keyword, fastapi_name in _CONSTRAINTS.items():
-        if keyword in schema:
+        # As in JSON Schema, a keyword applies to its type only (`minLength` to strings).
+        if keyword in schema and annotation.split(" |")[0] in _APPLIES[keyword]:
             kwargs.append(f"{fastapi_name}={schema[keyword]!r}")
     if isinstance(schema.get("description"), str):
         kwargs.append(f"description={schema['description']!r}")
@@ -81,6 +92,14 @@ def lower_param(
         if isinstance(schema.get("description"), str)
         else None,
     )
+
+
+def _valid_schema(schema: dict[str, Any]) -> bool:
+    try:
+        SpecValidator.check_schema(schema)
+    except SchemaError:
+        return False
+    return True
 
 
 # Names generated code uses beside the parameters; a parameter gets a trailing "_" instead.

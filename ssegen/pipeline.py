@@ -21,7 +21,9 @@ from ssegen.models import ModelError
 from ssegen.naming import package_from_stem
 from ssegen.render import render_catalog, render_openapi
 from ssegen.schemas import Resolver
+from ssegen.smoke import check_packages
 from ssegen.spec import Spec
+from ssegen.text import one_line
 from ssegen.validate import validate
 
 SPEC_SUFFIXES = (".yaml", ".yml")
@@ -123,7 +125,9 @@ def build_files(paths: Sequence[Path], *, openapi_31: bool = False) -> dict[str,
     """Every generated file for the specs under `paths`, rendered in memory.
 
     Per package its modules and `docs/<package>.md`; for all of them one
-    `openapi.json` (and `openapi-3.1.json` with `openapi_31`).
+    `openapi.json` (and `openapi-3.1.json` with `openapi_31`). Only packages that
+    import, build their router and render their OpenAPI document get this far
+    (`smoke.py`).
     """
     catalogs = build_catalogs(paths)
     files: dict[str, str] = {}
@@ -132,11 +136,13 @@ def build_files(paths: Sequence[Path], *, openapi_31: bool = False) -> dict[str,
         try:
             files.update(render_catalog(catalog))
         except ModelError as exc:
-            problems.append(Diagnostic(catalog.source, Position(), str(exc)))
+            problems.append(Diagnostic(catalog.source, Position(), one_line(exc, 400)))
     try:
         files.update(render_openapi(catalogs, openapi_31=openapi_31))
     except SpecError as exc:
         problems.extend(exc.diagnostics)
+    if not problems:
+        problems.extend(check_packages(files, catalogs))
     if problems:
         raise SpecError(problems)
     return dict(sorted(files.items()))

@@ -15,12 +15,11 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
+from ssegen import keywords
 from ssegen.loader import Document, Loc
 from ssegen.naming import pascal
 
 Schema = dict[str, Any]
-# Keywords whose values are data, not subschemas: a `$ref` key inside is not a reference.
-_DATA_KEYWORDS = frozenset({"const", "enum", "default", "examples", "example"})
 _LOCAL = "#/schemas/"
 
 
@@ -32,6 +31,7 @@ class Resolver:
         self.open_sibling = open_sibling
         self.defs: dict[str, Schema] = {}
         self._origin: dict[str, tuple[str, str]] = {}
+        self._docs: dict[str, Document] = {}
 
     def add_local(self, name: str, schema: Any) -> None:
         self._define(self.doc, name, schema, ("schemas", name))
@@ -65,23 +65,78 @@ class Resolver:
             )
             return python_name
         self._origin[python_name] = origin
+        self._docs[python_name] = doc
         self.defs[python_name] = {}
         self.defs[python_name] = self.rewrite(doc, schema, loc)
         return python_name
 
+    def check_cycles(self) -> None:
+        """Report schemas that reach themselves through `$ref` and `allOf` alone.
+
+        Such a loop never reaches a schema of its own (`A: {$ref: '#/schemas/A'}`), so
+        no model can be built from it; a loop through `properties` or `items` is fine.
+        """
+        reported: set[str] = set()
+        for start in sorted(self._origin):
+            path = self._loop(start)
+            if path is None or reported & set(path):
+                continue
+            reported.update(path)
+            names = " -> ".join(self._origin[name][1] for name in [start, *path])
+            name = self._origin[start][1]
+            self._docs[start].error(
+                ("schemas", name),
+                f"schema '{name}' refers back to itself through $ref/allOf alone ({names}):"
+                " no model can be built from it; put the loop inside properties or items",
+                key=True,
+            )
+
+    def _loop(self, start: str) -> list[str] | None:
+        """The names from `start` back to itself, each schema visited once (no blow-up)."""
+        parents: dict[str, str] = {}
+        todo = [start]
+        while todo:
+            name = todo.pop()
+            for target in _in_place_refs(self.defs.get(name)):
+                if target == start:
+                    path = [name]
+                    while path[-1] != start:
+                        path.append(parents[path[-1]])
+                    return [*reversed(path[:-1]), start]
+                if target not in parents and target in self.defs:
+                    parents[target] = name
+                    todo.append(target)
+        return None
+
     def _walk(self, doc: Document, node: Any, loc: Loc) -> Any:
-        if isinstance(node, list):
-            return [self._walk(doc, item, (*loc, i)) for i, item in enumerate(node)]
+        """A schema with refs rewritten; keys that are not 2020-12 keywords reported and left out."""
         if not isinstance(node, dict):
-            return node
+            return node  # `true`/`false`, or a non-schema that check_schema reports
         result: dict[str, Any] = {}
         for key, value in node.items():
+            here = (*loc, key)
+            problem = keywords.key_problem(key)
+            if problem is not None:
+                doc.error(here, problem, key=True)
+                continue
+            bad = list(keywords.value_problems(key, value))
+            for below, message in bad:
+                doc.error((*here, *below), message, key=bool(below))
+            if bad:
+                continue  # refused: not also reported by check_schema, never generated
+            kind = keywords.KEYWORDS[key]
             if key == "$ref":
-                result[key] = self._ref(doc, value, (*loc, key))
-            elif key in _DATA_KEYWORDS:
-                result[key] = value
+                result[key] = self._ref(doc, value, here)
+            elif kind == "schema":
+                result[key] = self._walk(doc, value, here)
+            elif kind == "schemas" and isinstance(value, list):
+                result[key] = [self._walk(doc, item, (*here, i)) for i, item in enumerate(value)]
+            elif kind == "named" and isinstance(value, dict):
+                result[key] = {
+                    name: self._walk(doc, item, (*here, name)) for name, item in value.items()
+                }
             else:
-                result[key] = self._walk(doc, value, (*loc, key))
+                result[key] = value
         return result
 
     def _ref(self, doc: Document, ref: Any, loc: Loc) -> str:
@@ -131,3 +186,17 @@ class Resolver:
             doc.error(loc, f"$ref file '{file_part}' could not be loaded")
             return None
         return sibling
+
+
+def _in_place_refs(schema: Any) -> list[str]:
+    """The `$defs` names `schema` is made of in place: its `$ref` and its `allOf` members."""
+    if not isinstance(schema, dict):
+        return []
+    found = []
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/$defs/"):
+        found.append(ref.removeprefix("#/$defs/"))
+    members = schema.get("allOf")
+    for member in members if isinstance(members, list) else []:
+        found.extend(_in_place_refs(member))
+    return found

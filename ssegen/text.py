@@ -48,3 +48,8 @@ def comment(text: str) -> str:
         "-->", "--\\>"
     )
 
+
+def one_line(message: object, limit: int = 200) -> str:
+    """A diagnostic's message on one short line: whitespace runs collapsed, the rest clipped."""
+    text = " ".join(str(message).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -13,7 +13,8 @@ import importlib.abc
 import importlib.machinery
 import itertools
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from types import ModuleType
 
 _roots = itertools.count(1)
@@ -65,3 +66,17 @@ def import_rendered(files: Mapping[str, str], packages: Sequence[str]) -> dict[s
     finder = _MemoryModules(root, files)
     sys.meta_path.insert(0, finder)
     return {package: importlib.import_module(f"{root}.{package}") for package in packages}
+
+
+@contextmanager
+def imported(files: Mapping[str, str], packages: Sequence[str]) -> Iterator[dict[str, ModuleType]]:
+    """`import_rendered` for a while: afterwards its modules and finder are gone again."""
+    root = f"_ssegen_check_{next(_roots)}"
+    finder = _MemoryModules(root, files)
+    sys.meta_path.insert(0, finder)
+    try:
+        yield {package: importlib.import_module(f"{root}.{package}") for package in packages}
+    finally:
+        sys.meta_path.remove(finder)
+        for name in [n for n in sys.modules if n == root or n.startswith(root + ".")]:
+            del sys.modules[name]

@@ -1,0 +1,107 @@
+"""Regular expressions of a spec, matched in linear time.
+
+Generated models and FastAPI parameters match `pattern` with pydantic-core's
+Rust regex engine, which cannot backtrack catastrophically but refuses
+look-arounds and backreferences and caps a compiled pattern's size. ssegen
+refuses at build time every pattern that engine cannot compile (so no model
+ever falls back to Python's backtracking `re`, and nothing fails at import),
+and checks examples and defaults with that same engine: `'^(a+)+$'` against
+`'aaa…a!'` answers at once, at build time and at request time alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import lru_cache
+from typing import Any
+
+from jsonschema import Draft202012Validator, ValidationError, validators
+from jsonschema.protocols import Validator
+from pydantic_core import SchemaError, SchemaValidator, core_schema
+
+
+class PatternError(Exception):
+    """A pattern the linear-time engine cannot compile (specs refuse them before any match)."""
+
+
+@lru_cache(maxsize=1024)
+def _compile(pattern: str) -> SchemaValidator | str:
+    try:
+        return SchemaValidator(core_schema.str_schema(pattern=pattern))
+    except SchemaError as exc:
+        return _reason(str(exc))
+
+
+def _reason(message: str) -> str:
+    """The last meaningful line of pydantic-core's multi-line regex error."""
+    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    for line in reversed(lines):
+        if line.startswith("error: "):
+            return line.removeprefix("error: ")
+    last = lines[-1] if lines else "invalid pattern"
+    return last.removeprefix("SchemaError: ")
+
+
+def pattern_problem(pattern: str) -> str | None:
+    """Why the runtime's regex engine cannot serve `pattern`, or None when it can."""
+    compiled = _compile(pattern)
+    return compiled if isinstance(compiled, str) else None
+
+
+def search(pattern: str, text: str) -> bool:
+    """JSON Schema's `pattern` (an unanchored search), in linear time."""
+    compiled = _compile(pattern)
+    if isinstance(compiled, str):
+        raise PatternError(compiled)
+    return compiled.isinstance_python(text)
+
+
+def _pattern(validator: Any, pattern: Any, instance: Any, schema: Any) -> Iterator[Any]:
+    if validator.is_type(instance, "string") and not search(pattern, instance):
+        yield ValidationError(f"{_short(instance)} does not match {_short(pattern)}")
+
+
+def _pattern_properties(validator: Any, patterns: Any, instance: Any, schema: Any) -> Iterator[Any]:
+    if not validator.is_type(instance, "object"):
+        return
+    for pattern, subschema in patterns.items():
+        for key, value in instance.items():
+            if search(pattern, key):
+                yield from validator.descend(value, subschema, path=key, schema_path=pattern)
+
+
+def _additional_properties(
+    validator: Any, additional: Any, instance: Any, schema: Any
+) -> Iterator[Any]:
+    if not validator.is_type(instance, "object"):
+        return
+    properties = schema.get("properties", {})
+    patterns = schema.get("patternProperties", {})
+    extras = [
+        key
+        for key in instance
+        if key not in properties and not any(search(p, key) for p in patterns)
+    ]
+    if validator.is_type(additional, "object"):
+        for extra in extras:
+            yield from validator.descend(instance[extra], additional, path=extra)
+    elif additional is False and extras:
+        names = ", ".join(_short(key) for key in sorted(extras))
+        yield ValidationError(f"additional properties are not allowed ({names})")
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# Every keyword that matches a regex, on the linear-time engine. (`unevaluatedProperties`
+# would too, but spec schemas refuse it: see keywords.py.)
+SpecValidator: type[Validator] = validators.extend(  # type: ignore[no-untyped-call]
+    Draft202012Validator,
+    {
+        "pattern": _pattern,
+        "patternProperties": _pattern_properties,
+        "additionalProperties": _additional_properties,
+    },
+)
