@@ -25,7 +25,9 @@ class Diagnostic:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.position.line}:{self.position.col}: error: {self.message}"
+        # One line per diagnostic, whatever spec text the message quotes (`a\nb` as a key).
+        message = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in self.message)
+        return f"{self.path}:{self.position.line}:{self.position.col}: error: {message}"
 
 
 class SpecError(Exception):

@@ -14,7 +14,7 @@ from ssegen import ir
 from ssegen.loader import Document, Loc
 from ssegen.naming import constant, pascal, snake
 from ssegen.params import lower_param
-from ssegen.patterns import SpecValidator
+from ssegen.patterns import SpecValidator, spec_validator
 from ssegen.schemas import Resolver
 from ssegen.spec import Event, Spec, Stream
 from ssegen.text import one_line
@@ -334,7 +334,7 @@ def _check_examples(
         SpecValidator.check_schema(schema)
     except SchemaError:
         return  # reported at the schema; its examples cannot be checked against it
-    validator = SpecValidator({**schema, "$defs": resolver.defs})
+    validator = spec_validator({**schema, "$defs": resolver.defs})
     for i, example in enumerate(examples):
         try:
             error = next(iter(validator.iter_errors(example)), None)

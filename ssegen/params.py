@@ -15,7 +15,7 @@ from jsonschema.exceptions import SchemaError
 from ssegen import ir
 from ssegen.loader import Document, Loc
 from ssegen.naming import escape_keyword, snake
-from ssegen.patterns import SpecValidator
+from ssegen.patterns import SpecValidator, spec_validator
 from ssegen.text import one_line
 
 _SCALARS = {"string": "str", "integer": "int", "number": "float", "boolean": "bool"}
@@ -60,7 +60,7 @@ def lower_param(
             )
         elif not _valid_schema(schema):
             pass  # the schema's own error is reported; its default cannot be checked
-        elif next(iter(SpecValidator(schema).iter_errors(default)), None) is not None:
+        elif next(iter(spec_validator(schema).iter_errors(default)), None) is not None:
             doc.error(
                 (*loc, "default"),
                 f"default {one_line(repr(default), 80)} does not match the parameter's schema",

@@ -12,11 +12,15 @@ and checks examples and defaults with that same engine: `'^(a+)+$'` against
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date, time, timedelta
 from functools import lru_cache
+from ipaddress import IPv4Address, IPv6Address
 from typing import Any
+from uuid import UUID
 
-from jsonschema import Draft202012Validator, ValidationError, validators
+from jsonschema import Draft202012Validator, FormatChecker, ValidationError, validators
 from jsonschema.protocols import Validator
+from pydantic import AwareDatetime, TypeAdapter
 from pydantic_core import SchemaError, SchemaValidator, core_schema
 
 
@@ -105,3 +109,35 @@ SpecValidator: type[Validator] = validators.extend(  # type: ignore[no-untyped-c
         "additionalProperties": _additional_properties,
     },
 )
+
+
+# The string formats the models type (keywords.FORMATS), checked as the models check
+# them, so an example the build accepts is one the generated model accepts too.
+_FORMAT_TYPES: dict[str, Any] = {
+    "date": date,
+    "date-time": AwareDatetime,
+    "time": time,
+    "duration": timedelta,
+    "uuid": UUID,
+    "ipv4": IPv4Address,
+    "ipv6": IPv6Address,
+}
+MODEL_FORMATS = FormatChecker(formats=())
+
+
+def _format_check(adapter: TypeAdapter[Any]) -> Any:
+    def check(value: object) -> bool:
+        if isinstance(value, str):
+            adapter.validate_python(value)
+        return True
+
+    return check
+
+
+for _name, _kind in _FORMAT_TYPES.items():
+    MODEL_FORMATS.checks(_name, raises=ValueError)(_format_check(TypeAdapter(_kind)))
+
+
+def spec_validator(schema: Any) -> Validator:
+    """A validator of `schema` with linear-time patterns and the models' formats."""
+    return SpecValidator(schema, format_checker=MODEL_FORMATS)

@@ -12,11 +12,21 @@ from __future__ import annotations
 from typing import Any
 
 from ssegen import ir
-from ssegen.patterns import SpecValidator
+from ssegen.patterns import spec_validator
 
 Schema = dict[str, Any]
 _DEFS = "#/$defs/"
 _DEPTH = 8
+# A valid value of each format the models type (keywords.FORMATS).
+_FORMAT_SAMPLES: dict[Any, str] = {
+    "date": "2024-01-01",
+    "date-time": "2024-01-01T00:00:00Z",
+    "time": "00:00:00",
+    "duration": "PT1S",
+    "uuid": "00000000-0000-0000-0000-000000000000",
+    "ipv4": "192.0.2.1",
+    "ipv6": "2001:db8::1",
+}
 
 
 def _synthesize(schema: Any, defs: dict[str, Schema], depth: int = 0) -> Any:
@@ -59,7 +69,7 @@ def _synthesize(schema: Any, defs: dict[str, Schema], depth: int = 0) -> Any:
     if kind == "boolean":
         return False
     if kind == "string":
-        text = "string"
+        text = _FORMAT_SAMPLES.get(schema.get("format"), "string")
         return (text * (1 + schema.get("minLength", 0) // len(text)))[
             : schema.get("maxLength", None)
         ]
@@ -74,7 +84,7 @@ def samples(event: ir.Event, defs: dict[str, Schema]) -> tuple[Any, ...]:
         return event.examples
     schema = event.data_schema or {}
     value = _synthesize(schema, defs)
-    validator = SpecValidator({**schema, "$defs": defs})  # linear-time patterns
+    validator = spec_validator({**schema, "$defs": defs})  # linear-time patterns
     if value is None or next(iter(validator.iter_errors(value)), None) is not None:
         return ()
     return (value,)
