@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 from collections.abc import AsyncIterator
 from typing import Annotated, Literal
 
@@ -91,6 +92,18 @@ class JobsDemo(JobsService):
         yield JobEventsCompleted(data=JobEventsCompletedData(result_url=f"/jobs/{job_id}/result"))
 
 
+# A log cursor: a record number of ASCII digits (str.isdigit() accepts "²",
+# which int() refuses), short enough that int() costs nothing.
+_RECORD_NUMBER = re.compile(r"[0-9]{1,18}")
+
+
+def _record_number(cursor: str) -> int:
+    """The record number a cursor names; a 400 problem for anything else."""
+    if _RECORD_NUMBER.fullmatch(cursor) is None:
+        raise HTTPException(400, "cursor must be a record number of at most 18 digits")
+    return int(cursor)
+
+
 class LogsDemo(LogsService):
     """A log of numbered records; the cursor is the record number, set by the handler."""
 
@@ -103,10 +116,7 @@ class LogsDemo(LogsService):
         x_tenant: str | None,
         last_event_id: str | None,
     ) -> AsyncIterator[TailEvent]:
-        position = last_event_id or from_ or "0"
-        if not position.isdigit():
-            raise HTTPException(400, "cursor must be a record number")
-        record = int(position)
+        record = _record_number(last_event_id or from_ or "0")
         while True:
             record += 1
             await asyncio.sleep(STEP)

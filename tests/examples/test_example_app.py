@@ -68,6 +68,21 @@ def test_bad_resume_position_and_handler_errors_are_real_http_errors(base: str) 
     assert missing.json()["detail"] == "no such job"
 
 
+@pytest.mark.parametrize("cursor", ["\u00b2", "1" * 5000, "\uff11", "+1", "-1", "1" * 19])
+@pytest.mark.parametrize("where", ["header", "from", "cursor"])
+def test_a_log_cursor_that_is_not_a_record_number_is_a_400_problem(
+    base: str, where: str, cursor: str
+) -> None:
+    url = f"{base}/services/api/logs"
+    if where == "header":
+        reply = httpx.get(url, headers=[(b"Last-Event-ID", cursor.encode())], timeout=10)
+    else:
+        reply = httpx.get(url, params={where: cursor}, timeout=10)
+    assert reply.status_code == 400
+    assert reply.headers["content-type"] == "application/problem+json"
+    assert reply.json()["status"] == 400
+
+
 def test_chat_completion_streams_chunks_then_the_done_sentinel(base: str) -> None:
     body = {
         "model": "small-chat-1",
