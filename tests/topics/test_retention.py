@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from ssegen.runtime.resume import MAX_SEQUENCE_ID
 
 from .conftest import BrokerFactory
 from .harness import publish, served
@@ -39,13 +40,13 @@ async def test_an_id_out_of_retention_gets_the_missed_event_then_what_is_retaine
             assert ids(await feed.read(1)) == live
 
 
-@pytest.mark.parametrize("ahead", [1000, 10**19 - 1])
+@pytest.mark.parametrize("ahead", [1000, MAX_SEQUENCE_ID])
 async def test_an_id_never_issued_gets_the_missed_event_then_live_events(
     make_broker: BrokerFactory, ahead: int
 ) -> None:
     async with served(make_broker(), keep=KEEP) as client:
         published = await publish(client, "future", count=2)
-        unknown = str(min(published[-1] + ahead, 10**19 - 1))  # the largest id that parses
+        unknown = str(min(published[-1] + ahead, MAX_SEQUENCE_ID))  # the largest id that parses
         async with connect(client, "/jobs/future/feed", last_event_id=unknown) as feed:
             notice = (await feed.read(1))[0]
             assert notice.type == "ssegen.missed"
