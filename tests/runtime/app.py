@@ -57,8 +57,13 @@ def create_app(*, http_middleware: bool = False) -> FastAPI:
 
     @app.get("/countdown", response_class=EventStreamResponse)
     async def countdown(n: int, then_wait: bool = False) -> EventStreamResponse:
-        return EventStreamResponse(Countdown(n, then_wait=then_wait), keepalive=0,
-                                   preamble=b"retry: 10\n", headers={"X-Source": "countdown"})
+        return EventStreamResponse(
+            Countdown(n, then_wait=then_wait),
+            keepalive=0,
+            preamble=b"retry: 10\n",
+            headers={"X-Source": "countdown"},
+        )
+
     if http_middleware:
         # starlette's BaseHTTPMiddleware (`@app.middleware("http")`) needs every
         # request answered, even one whose client left before the first event.

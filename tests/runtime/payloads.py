@@ -35,7 +35,7 @@ HOSTILE_TEXTS: tuple[str, ...] = (
     "id: 12",
     "\ufeffbom",
     "unicode: \u00e9\u00df\u4e2d\u6587 \U0001f600",
-    "tab\tand backslash \\ and \"quotes\"",
+    'tab\tand backslash \\ and "quotes"',
 )
 
 _BREAKS = re.compile(r"\r\n|\r")

@@ -23,12 +23,14 @@ def wait_until(condition: Callable[[], bool]) -> bool:
     return condition()
 
 
-async def open_clients(base_url: str, path: str, count: int, *, until: bytes | None
-                       ) -> list[asyncio.StreamWriter]:
+async def open_clients(
+    base_url: str, path: str, count: int, *, until: bytes | None
+) -> list[asyncio.StreamWriter]:
     """`count` connections asking for `path`, each read up to `until` (if given)."""
     url = urlsplit(base_url)
-    request = (f"GET {path} HTTP/1.1\r\nHost: {url.netloc}\r\n"
-               "Accept: text/event-stream\r\n\r\n").encode()
+    request = (
+        f"GET {path} HTTP/1.1\r\nHost: {url.netloc}\r\nAccept: text/event-stream\r\n\r\n"
+    ).encode()
     writers: list[asyncio.StreamWriter] = []
 
     async def one() -> None:

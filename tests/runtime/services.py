@@ -133,8 +133,12 @@ class StreamsService(RuntimeStreamsService):
         yield
 
     async def _job_conflict(self, count: int, last: int | None) -> AsyncIterator[JobEventsEvent]:
-        raise ProblemError(409, detail="The job is paused.", type="https://example.test/paused",
-                           extensions={"job": "conflict"})
+        raise ProblemError(
+            409,
+            detail="The job is paused.",
+            type="https://example.test/paused",
+            extensions={"job": "conflict"},
+        )
         yield
 
     async def _job_crash_early(self, count: int, last: int | None) -> AsyncIterator[JobEventsEvent]:
@@ -150,8 +154,9 @@ class StreamsService(RuntimeStreamsService):
         finally:
             PROBE.hit("crash-late.closed")
 
-    async def _job_crash_late_paced(self, count: int, last: int | None
-                                    ) -> AsyncIterator[JobEventsEvent]:
+    async def _job_crash_late_paced(
+        self, count: int, last: int | None
+    ) -> AsyncIterator[JobEventsEvent]:
         for k in range(1, 4):
             yield _progress(k)
             await asyncio.sleep(0.005)
@@ -174,8 +179,9 @@ class StreamsService(RuntimeStreamsService):
         finally:
             PROBE.hit("terminal.closed")
 
-    async def _job_paced_forever(self, count: int, last: int | None
-                                 ) -> AsyncIterator[JobEventsEvent]:
+    async def _job_paced_forever(
+        self, count: int, last: int | None
+    ) -> AsyncIterator[JobEventsEvent]:
         try:
             while True:
                 PROBE.hit("paced-forever.produced")
@@ -184,8 +190,9 @@ class StreamsService(RuntimeStreamsService):
         finally:
             PROBE.hit("paced-forever.closed")
 
-    async def _job_messy_cleanup(self, count: int, last: int | None
-                                 ) -> AsyncIterator[JobEventsEvent]:
+    async def _job_messy_cleanup(
+        self, count: int, last: int | None
+    ) -> AsyncIterator[JobEventsEvent]:
         try:
             yield _progress(1)
             yield JobEventsCompleted()
@@ -219,8 +226,7 @@ class StreamsService(RuntimeStreamsService):
         finally:
             PROBE.hit("burst-wait.closed")
 
-    async def _job_bursts_wait(self, count: int, last: int | None
-                               ) -> AsyncIterator[JobEventsEvent]:
+    async def _job_bursts_wait(self, count: int, last: int | None) -> AsyncIterator[JobEventsEvent]:
         # Bursts below the writer's chunk size, each followed by a wait: the
         # writer flushes while the handler is suspended, until the unread
         # socket blocks that flush.
@@ -252,7 +258,7 @@ class StreamsService(RuntimeStreamsService):
 
     async def notes(self, *, topic: str, last_event_id: str | None) -> AsyncIterator[NotesEvent]:
         last = last_event_id
-        ids = NOTE_IDS[NOTE_IDS.index(last) + 1:] if last in NOTE_IDS else NOTE_IDS
+        ids = NOTE_IDS[NOTE_IDS.index(last) + 1 :] if last in NOTE_IDS else NOTE_IDS
         for note_id in ids:
             yield NotesNote(id=note_id, data=f"{topic} {note_id}")
             if topic == "bad-id":

@@ -47,8 +47,9 @@ class LingeringService(StreamsService):
         finally:
             (_markers() / f"{n}.closed").touch()
 
-    async def _job_linger_silent(self, count: int, last: int | None
-                                 ) -> AsyncIterator[JobEventsEvent]:
+    async def _job_linger_silent(
+        self, count: int, last: int | None
+    ) -> AsyncIterator[JobEventsEvent]:
         n = next(_handlers)
         (_markers() / f"{n}.opened").touch()
         try:

@@ -50,8 +50,9 @@ def parse(body: bytes) -> Stream:
             if data == "":
                 event_type = ""
                 continue
-            stream.events.append(Event(event_type or "message", data.removesuffix("\n"),
-                                       stream.last_event_id))
+            stream.events.append(
+                Event(event_type or "message", data.removesuffix("\n"), stream.last_event_id)
+            )
             event_type, data = "", ""
             continue
         if line.startswith(":"):

@@ -20,8 +20,9 @@ def http_chunks(base_url: str, path: str) -> list[bytes]:
     url = urlsplit(base_url)
     assert url.hostname is not None and url.port is not None
     with socket.create_connection((url.hostname, url.port), timeout=20) as sock:
-        sock.sendall(f"GET {path} HTTP/1.1\r\nHost: {url.netloc}\r\nConnection: close\r\n\r\n"
-                     .encode())
+        sock.sendall(
+            f"GET {path} HTTP/1.1\r\nHost: {url.netloc}\r\nConnection: close\r\n\r\n".encode()
+        )
         data = b""
         while chunk := sock.recv(65536):
             data += chunk
@@ -34,8 +35,8 @@ def http_chunks(base_url: str, path: str) -> list[bytes]:
         if size == 0:
             return chunks
         chunks.append(rest[:size])
-        assert rest[size:size + 2] == b"\r\n"
-        rest = rest[size + 2:]
+        assert rest[size : size + 2] == b"\r\n"
+        rest = rest[size + 2 :]
 
 
 def event_ids(chunk: bytes) -> list[str]:
@@ -74,8 +75,10 @@ def test_a_handler_timeout_interrupts_the_handler_not_a_pushed_back_write(base_u
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)
         sock.settimeout(20)
         sock.connect((url.hostname, url.port))
-        sock.sendall(f"GET /jobs/timeouts/events?count={rounds} HTTP/1.1\r\nHost: {url.netloc}\r\n"
-                     "Connection: close\r\n\r\n".encode())
+        sock.sendall(
+            f"GET /jobs/timeouts/events?count={rounds} HTTP/1.1\r\nHost: {url.netloc}\r\n"
+            "Connection: close\r\n\r\n".encode()
+        )
         data = sock.recv(4096)
         time.sleep(0.5)
         while chunk := sock.recv(1 << 20):
@@ -97,8 +100,9 @@ def test_a_client_that_does_not_read_holds_the_handler_back(base_url: str) -> No
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         sock.settimeout(20)
         sock.connect((url.hostname, url.port))
-        sock.sendall(f"GET /jobs/paced-forever/events HTTP/1.1\r\nHost: {url.netloc}\r\n\r\n"
-                     .encode())
+        sock.sendall(
+            f"GET /jobs/paced-forever/events HTTP/1.1\r\nHost: {url.netloc}\r\n\r\n".encode()
+        )
         sock.recv(4096)
         time.sleep(1.0)
         # Socket buffers hold a few MB: a few hundred of these 10 kB events,

@@ -88,8 +88,7 @@ def test_a_client_dropped_before_the_first_event_is_still_answered(
     opened, closed = PROBE.count("wait-silent.opened"), PROBE.count("wait-silent.closed")
 
     async def scenario() -> None:
-        writers = await open_clients(middleware_base_url, "/jobs/wait-silent/events", 5,
-                                     until=None)
+        writers = await open_clients(middleware_base_url, "/jobs/wait-silent/events", 5, until=None)
         assert wait_until(lambda: PROBE.count("wait-silent.opened") == opened + 5)
         drop_all(writers)
 

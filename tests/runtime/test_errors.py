@@ -11,7 +11,9 @@ from tests.runtime.http_client import Client
 from tests.runtime.services import PROBE, SECRET
 
 GENERIC_PROBLEM = {
-    "type": "about:blank", "title": "Internal Server Error", "status": 500,
+    "type": "about:blank",
+    "title": "Internal Server Error",
+    "status": 500,
     "detail": "The stream failed.",
 }
 
@@ -25,7 +27,10 @@ def test_events_before_a_failure_go_out_then_the_error_event(
     assert reply.status == 200
     stream = reply.stream
     assert [(e.event, e.id) for e in stream.events] == [
-        ("progress", "1"), ("progress", "2"), ("progress", "3"), ("failed", "4"),
+        ("progress", "1"),
+        ("progress", "2"),
+        ("progress", "3"),
+        ("failed", "4"),
     ]
     assert json.loads(stream.events[-1].data) == GENERIC_PROBLEM
     assert SECRET not in reply.body.decode()
@@ -38,7 +43,10 @@ def test_the_error_hook_builds_the_error_event(client: Client) -> None:
     events = reply.stream.events
     assert [(e.event, e.id) for e in events] == [("progress", "1"), ("failed", "2")]
     assert json.loads(events[-1].data) == {
-        "type": "about:blank", "title": "Lookup failed", "status": 424, "detail": "from the hook",
+        "type": "about:blank",
+        "title": "Lookup failed",
+        "status": 424,
+        "detail": "from the hook",
     }
 
 
@@ -84,8 +92,9 @@ def test_a_terminal_event_ends_the_stream_and_closes_the_handler(client: Client)
     assert PROBE.count("terminal.resumed") == 0
 
 
-@pytest.mark.parametrize(("job", "key"), [("progress", "progress.closed"),
-                                          ("crash-late", "crash-late.closed")])
+@pytest.mark.parametrize(
+    ("job", "key"), [("progress", "progress.closed"), ("crash-late", "crash-late.closed")]
+)
 def test_the_handler_finally_runs_before_the_response_ends(
     client: Client, job: str, key: str
 ) -> None:
@@ -99,7 +108,6 @@ def test_a_failing_cleanup_after_the_terminal_event_does_not_fail_the_stream(
 ) -> None:
     with caplog.at_level(logging.ERROR, logger="ssegen.runtime"):
         reply = client.get("/jobs/messy-cleanup/events")
-    assert [(e.event, e.id) for e in reply.stream.events] == [("progress", "1"),
-                                                              ("completed", "2")]
+    assert [(e.event, e.id) for e in reply.stream.events] == [("progress", "1"), ("completed", "2")]
     assert reply.stream.complete
     assert any("closing its handler failed" in r.getMessage() for r in caplog.records)

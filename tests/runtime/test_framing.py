@@ -22,7 +22,9 @@ def test_hostile_payloads_arrive_intact(client: Client) -> None:
         expected.append(("log", as_received(text)))
         expected.append(("progress", {"percent": 1, "stageName": text}))
     expected.append(("completed", ""))
-    got: list[tuple[str, object]] = [(e.event, json.loads(e.data) if e.event == "progress" else e.data) for e in events]
+    got: list[tuple[str, object]] = [
+        (e.event, json.loads(e.data) if e.event == "progress" else e.data) for e in events
+    ]
     assert got == expected
     # Numbered 1, 2, 3 ... in order, whatever the payloads tried to forge.
     assert [e.id for e in events] == [str(i) for i in range(1, len(expected) + 1)]
@@ -46,7 +48,10 @@ def test_one_event_on_the_wire(client: Client) -> None:
 
 def test_text_lines_split_on_every_line_break() -> None:
     frame = encode_event(JOB_EVENTS, JobEventsLog(data="a\r\nb\rc\nd\u2028e\x00f\n"), 7)
-    assert frame == b"event: log\ndata: a\ndata: b\ndata: c\ndata: d\xe2\x80\xa8e\x00f\ndata: \nid: 7\n\n"
+    assert (
+        frame
+        == b"event: log\ndata: a\ndata: b\ndata: c\ndata: d\xe2\x80\xa8e\x00f\ndata: \nid: 7\n\n"
+    )
 
 
 def test_json_payloads_are_compact_and_by_alias() -> None:

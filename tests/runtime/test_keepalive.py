@@ -18,9 +18,10 @@ def test_a_silent_stream_gets_keepalive_comments(client: Client) -> None:
 
 
 def test_headers_go_out_with_the_first_keepalive(base_url: str) -> None:
-    with httpx.Client(base_url=base_url, timeout=20) as http, http.stream(
-        "GET", "/ticks", params={"mode": "tick", "delay": 1.0}
-    ) as response:
+    with (
+        httpx.Client(base_url=base_url, timeout=20) as http,
+        http.stream("GET", "/ticks", params={"mode": "tick", "delay": 1.0}) as response,
+    ):
         assert response.status_code == 200
         chunks = response.iter_raw()
         first = next(chunks)

@@ -9,8 +9,12 @@ from tests.runtime.http_client import Client
 
 
 def test_path_query_header_and_body_reach_the_handler(client: Client) -> None:
-    reply = client.post("/search/alice", params={"limit": 5}, headers={"X-Tenant": "t1"},
-                        json={"query": "q", "maxResults": 2})
+    reply = client.post(
+        "/search/alice",
+        params={"limit": 5},
+        headers={"X-Tenant": "t1"},
+        json={"query": "q", "maxResults": 2},
+    )
     assert reply.status == 200
     events = reply.stream.events
     assert [e.event for e in events] == ["progress", "progress", "completed"]
@@ -21,8 +25,12 @@ def test_invalid_parameters_are_fastapi_422s(client: Client) -> None:
     assert client.get("/jobs/progress/events", params={"count": -1}).status == 422
     body = {"query": "q"}
     assert client.post("/search/alice", json=body).status == 422  # no X-Tenant header
-    assert client.post("/search/alice", json=body, params={"limit": 0},
-                       headers={"X-Tenant": "t"}).status == 422
+    assert (
+        client.post(
+            "/search/alice", json=body, params={"limit": 0}, headers={"X-Tenant": "t"}
+        ).status
+        == 422
+    )
     reply = client.post("/search/alice", json={"query": ""}, headers={"X-Tenant": "t"})
     assert reply.status == 422
     assert json.loads(reply.body)["detail"][0]["loc"] == ["body", "query"]
@@ -31,8 +39,12 @@ def test_invalid_parameters_are_fastapi_422s(client: Client) -> None:
 def test_openapi_documents_the_resume_parameters_not_the_handler_one() -> None:
     operation = create_app().openapi()["paths"]["/jobs/{job_id}/events"]["get"]
     params = {(p["in"], p["name"]) for p in operation["parameters"]}
-    assert params == {("path", "job_id"), ("query", "count"), ("header", "Last-Event-ID"),
-                      ("query", "last_event_id")}
+    assert params == {
+        ("path", "job_id"),
+        ("query", "count"),
+        ("header", "Last-Event-ID"),
+        ("query", "last_event_id"),
+    }
     assert not any(p["required"] for p in operation["parameters"] if p["in"] != "path")
     assert "text/event-stream" in operation["responses"]["200"]["content"]
 

@@ -16,8 +16,11 @@ def test_a_source_of_encoded_events_is_streamed_and_closed(client: Client) -> No
     assert reply.headers["x-source"] == "countdown"
     assert reply.headers["content-type"] == "text/event-stream; charset=utf-8"
     assert reply.stream.retry == [10]
-    assert [(e.event, e.id) for e in reply.stream.events] == [("tick", "2"), ("tick", "1"),
-                                                              ("tick", "0")]
+    assert [(e.event, e.id) for e in reply.stream.events] == [
+        ("tick", "2"),
+        ("tick", "1"),
+        ("tick", "0"),
+    ]
     assert PROBE.count("countdown.closed") == before + 1
 
 
@@ -31,8 +34,9 @@ def test_a_dropped_client_closes_the_source(base_url: str) -> None:
     before = PROBE.count("countdown.closed")
 
     async def scenario() -> None:
-        writers = await open_clients(base_url, "/countdown?n=2&then_wait=true", 3,
-                                     until=b"id: 0\n\n")
+        writers = await open_clients(
+            base_url, "/countdown?n=2&then_wait=true", 3, until=b"id: 0\n\n"
+        )
         drop_all(writers)
 
     asyncio.run(scenario())

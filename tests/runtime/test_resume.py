@@ -23,41 +23,68 @@ def test_sequence_ids_start_at_one(client: Client) -> None:
 
 
 def test_the_header_resumes_after_its_id(client: Client) -> None:
-    events = client.get("/jobs/progress/events", params={"count": 4},
-                        headers={"Last-Event-ID": "2"}).stream.events
+    events = client.get(
+        "/jobs/progress/events", params={"count": 4}, headers={"Last-Event-ID": "2"}
+    ).stream.events
     # The handler got last_event_id=2 and resumed its own work from there;
     # the runtime numbered the events from 3.
-    assert [(e.event, e.id) for e in events] == [("progress", "3"), ("progress", "4"),
-                                                 ("completed", "5")]
+    assert [(e.event, e.id) for e in events] == [
+        ("progress", "3"),
+        ("progress", "4"),
+        ("completed", "5"),
+    ]
     assert percents(events) == [3, 4]
 
 
 def test_the_query_fallback_resumes_without_a_header(client: Client) -> None:
-    events = client.get("/jobs/progress/events",
-                        params={"count": 4, "last_event_id": "3"}).stream.events
+    events = client.get(
+        "/jobs/progress/events", params={"count": 4, "last_event_id": "3"}
+    ).stream.events
     assert [e.id for e in events] == ["4", "5"]
 
 
 def test_the_header_wins_over_the_query(client: Client) -> None:
-    events = client.get("/jobs/progress/events", params={"count": 4, "last_event_id": "3"},
-                        headers={"Last-Event-ID": "1"}).stream.events
+    events = client.get(
+        "/jobs/progress/events",
+        params={"count": 4, "last_event_id": "3"},
+        headers={"Last-Event-ID": "1"},
+    ).stream.events
     assert [e.id for e in events] == ["2", "3", "4", "5"]
 
 
 def test_an_empty_header_is_no_id(client: Client) -> None:
-    events = client.get("/jobs/progress/events", params={"count": 2, "last_event_id": "1"},
-                        headers={"Last-Event-ID": ""}).stream.events
+    events = client.get(
+        "/jobs/progress/events",
+        params={"count": 2, "last_event_id": "1"},
+        headers={"Last-Event-ID": ""},
+    ).stream.events
     assert [e.id for e in events] == ["2", "3"]
 
 
-BAD_SEQUENCE_IDS = ["abc", "-1", "+1", "1.5", "1_0", "0x1", "\u00b2", "1" * 20, "1e3",
-                    # past int64, or an int64 whose next id is not one
-                    "9999999999999999999", str(2**63), str(2**63 - 1),
-                    "\u0661", "\uff11"]  # Arabic-Indic and fullwidth digits: not ASCII
+BAD_SEQUENCE_IDS = [
+    "abc",
+    "-1",
+    "+1",
+    "1.5",
+    "1_0",
+    "0x1",
+    "\u00b2",
+    "1" * 20,
+    "1e3",
+    # past int64, or an int64 whose next id is not one
+    "9999999999999999999",
+    str(2**63),
+    str(2**63 - 1),
+    "\u0661",
+    "\uff11",
+]  # Arabic-Indic and fullwidth digits: not ASCII
 
 
-@pytest.mark.parametrize(("where", "bad"), [("header", bad) for bad in BAD_SEQUENCE_IDS]
-                         + [("query", bad) for bad in [*BAD_SEQUENCE_IDS, " 1", "1\n"]])
+@pytest.mark.parametrize(
+    ("where", "bad"),
+    [("header", bad) for bad in BAD_SEQUENCE_IDS]
+    + [("query", bad) for bad in [*BAD_SEQUENCE_IDS, " 1", "1\n"]],
+)
 def test_a_sequence_id_that_does_not_parse_is_a_400(client: Client, where: str, bad: str) -> None:
     if where == "header":
         reply = client.get("/jobs/progress/events", headers=[(b"Last-Event-ID", bad.encode())])
@@ -72,8 +99,9 @@ def test_a_sequence_id_that_does_not_parse_is_a_400(client: Client, where: str, 
 
 
 def test_the_largest_sequence_id_resumes_at_the_last_int64(client: Client) -> None:
-    events = client.get("/jobs/hooked/events",
-                        headers={"Last-Event-ID": str(2**63 - 2)}).stream.events
+    events = client.get(
+        "/jobs/hooked/events", headers={"Last-Event-ID": str(2**63 - 2)}
+    ).stream.events
     assert events[0].id == str(2**63 - 1)
 
 
@@ -87,7 +115,8 @@ def test_handler_ids_resume_after_the_given_id(client: Client, where: str) -> No
         reply = client.get("/notes/list", params={"after": second})
     events = reply.stream.events
     assert [(e.event, e.data, e.id) for e in events] == [
-        ("note", f"list {third}", third), ("end", "", "end"),
+        ("note", f"list {third}", third),
+        ("end", "", "end"),
     ]
     assert first not in reply.body.decode()
 
@@ -125,8 +154,9 @@ def test_a_client_that_drops_mid_stream_resumes_without_loss_or_doubles(base_url
     with httpx.Client(base_url=base_url, timeout=20) as http:
         for _ in range(10):
             headers: dict[str, str] = {"Last-Event-ID": last} if last else {}
-            with http.stream("GET", "/jobs/paced/events", params={"count": 30},
-                             headers=headers) as response:
+            with http.stream(
+                "GET", "/jobs/paced/events", params={"count": 30}, headers=headers
+            ) as response:
                 if response.status_code == 204:
                     break
                 body = b""

@@ -43,8 +43,9 @@ TICKERS = 1  # subscriptions of a topic without ids
 
 
 @contextmanager
-def uvicorn_app(markers: Path, generated: Path, redis_url: str | None
-                ) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+def uvicorn_app(
+    markers: Path, generated: Path, redis_url: str | None
+) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
     """`uvicorn tests.runtime.shutdown_app:app` with default settings; yields it and its URL."""
     port = free_port()
     env = {**os.environ, **child_env(generated), MARKERS_VARIABLE: str(markers)}
@@ -54,9 +55,21 @@ def uvicorn_app(markers: Path, generated: Path, redis_url: str | None
     stderr = markers / "server.log"
     with stderr.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "tests.runtime.shutdown_app:app",
-             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-            cwd=REPO, env=env, stderr=log,
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "tests.runtime.shutdown_app:app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+            ],
+            cwd=REPO,
+            env=env,
+            stderr=log,
         )
     try:
         wait_for_port(port)
@@ -77,8 +90,9 @@ async def read_whole(client: httpx.AsyncClient, path: str) -> tuple[int, bytes]:
         return response.status_code, await response.aread()
 
 
-async def open_streams(client: httpx.AsyncClient, stack: AsyncExitStack, markers: Path
-                       ) -> tuple[list[Connection], list[asyncio.Task[tuple[int, bytes]]]]:
+async def open_streams(
+    client: httpx.AsyncClient, stack: AsyncExitStack, markers: Path
+) -> tuple[list[Connection], list[asyncio.Task[tuple[int, bytes]]]]:
     """Every kind of open stream, each one known to be in place on the server."""
     streams: list[Connection] = []
     for _ in range(LINGERING):
@@ -99,8 +113,9 @@ async def open_streams(client: httpx.AsyncClient, stack: AsyncExitStack, markers
         await ticker.read_comments(1)
         streams.append(ticker)
     # No byte has gone out on these yet: the response is still to start.
-    silent = [asyncio.create_task(read_whole(client, "/jobs/linger-silent/events"))
-              for _ in range(SILENT)]
+    silent = [
+        asyncio.create_task(read_whole(client, "/jobs/linger-silent/events")) for _ in range(SILENT)
+    ]
     await asyncio.to_thread(
         wait_until, lambda: count_markers(markers, "opened") == LINGERING + SILENT
     )
@@ -111,12 +126,16 @@ async def open_streams(client: httpx.AsyncClient, stack: AsyncExitStack, markers
 def test_sigterm_ends_every_open_stream_cleanly_and_the_server_exits(
     tmp_path: Path, generated: Path, backend: str
 ) -> None:
-    with (redis_server() if backend == "redis" else _nothing()) as redis, \
-            uvicorn_app(tmp_path, generated, redis.url if redis else None) as (process, url):
+    with (
+        redis_server() if backend == "redis" else _nothing() as redis,
+        uvicorn_app(tmp_path, generated, redis.url if redis else None) as (process, url),
+    ):
 
         async def scenario() -> None:
-            async with httpx.AsyncClient(base_url=url, timeout=READ_PATIENCE) as client, \
-                    AsyncExitStack() as stack:
+            async with (
+                httpx.AsyncClient(base_url=url, timeout=READ_PATIENCE) as client,
+                AsyncExitStack() as stack,
+            ):
                 streams, silent = await open_streams(client, stack, tmp_path)
                 assert count_markers(tmp_path, "closed") == 0
 
@@ -194,4 +213,3 @@ def test_streams_end_while_the_shutdown_check_says_so(base_url: str) -> None:
     finally:
         set_shutdown_check(uvicorn_is_exiting)
     assert wait_until(lambda: PROBE.count("wait.closed") == closed + 1)
-

@@ -35,8 +35,7 @@ def test_a_handler_with_nothing_to_send_gets_204(client: Client) -> None:
 
 
 def test_resuming_past_the_end_gets_204(client: Client) -> None:
-    reply = client.get("/jobs/progress/events", params={"count": 3},
-                       headers={"Last-Event-ID": "4"})
+    reply = client.get("/jobs/progress/events", params={"count": 3}, headers={"Last-Event-ID": "4"})
     assert reply.status == 204
 
 
@@ -46,7 +45,10 @@ def test_http_exception_from_the_endpoint_keeps_its_status(client: Client) -> No
     assert reply.headers["content-type"] == "application/problem+json"
     assert reply.headers["x-reason"] == "gone"
     assert json.loads(reply.body) == {
-        "type": "about:blank", "title": "Not Found", "status": 404, "detail": "No such job.",
+        "type": "about:blank",
+        "title": "Not Found",
+        "status": 404,
+        "detail": "No such job.",
     }
 
 
@@ -56,7 +58,10 @@ def test_http_exception_before_the_first_event_keeps_its_status(client: Client) 
     assert reply.headers["content-type"] == "application/problem+json"
     assert reply.headers["www-authenticate"] == "Bearer"
     assert json.loads(reply.body) == {
-        "type": "about:blank", "title": "Forbidden", "status": 403, "detail": "Not your job.",
+        "type": "about:blank",
+        "title": "Forbidden",
+        "status": 403,
+        "detail": "Not your job.",
     }
 
 
@@ -64,8 +69,11 @@ def test_problem_error_before_the_first_event_is_that_problem(client: Client) ->
     reply = client.get("/jobs/conflict/events")
     assert reply.status == 409
     assert json.loads(reply.body) == {
-        "type": "https://example.test/paused", "title": "Conflict", "status": 409,
-        "detail": "The job is paused.", "job": "conflict",
+        "type": "https://example.test/paused",
+        "title": "Conflict",
+        "status": 409,
+        "detail": "The job is paused.",
+        "job": "conflict",
     }
 
 
@@ -77,7 +85,9 @@ def test_any_other_exception_before_the_first_event_is_a_bare_500(
     assert reply.status == 500
     assert reply.headers["content-type"] == "application/problem+json"
     assert json.loads(reply.body) == {
-        "type": "about:blank", "title": "Internal Server Error", "status": 500,
+        "type": "about:blank",
+        "title": "Internal Server Error",
+        "status": 500,
         "detail": "The stream failed.",
     }
     assert SECRET not in reply.body.decode()

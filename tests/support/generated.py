@@ -71,8 +71,16 @@ def child_env(*folders: Path) -> dict[str, str]:
 def type_check(targets: Sequence[str], folders: Sequence[Path]) -> subprocess.CompletedProcess[str]:
     """`mypy --strict` of `targets` (paths from the repository root) with `folders` importable."""
     return subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-incremental",
-         "--config-file", str(REPO / "pyproject.toml"), *targets],
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--strict",
+            "--no-incremental",
+            "--config-file",
+            str(REPO / "pyproject.toml"),
+            *targets,
+        ],
         cwd=REPO,
         env={**os.environ, "MYPYPATH": os.pathsep.join(map(str, folders))},
         check=False,
