@@ -9,7 +9,7 @@ import pytest
 
 from tests.clients.client_runs import CLIENTS, REPO
 from tests.support.generated import child_env, importable
-from tests.support.server import serve_in_process
+from tests.support.server import SharedServer
 
 # The ssegen runtime is what the suite is for; the sse-starlette app checks
 # the harness itself (a client that fails both is a harness problem).
@@ -21,9 +21,17 @@ GENERATED = importable(Path(__file__).parent / "specs")
 
 
 @pytest.fixture(scope="session", params=list(APPS))
-def server(request: pytest.FixtureRequest) -> Iterator[str]:
-    with serve_in_process(APPS[request.param], cwd=REPO, env=child_env(GENERATED)) as base_url:
-        yield base_url
+def shared_server(request: pytest.FixtureRequest) -> Iterator[SharedServer]:
+    served = SharedServer.in_process(APPS[request.param], cwd=REPO, env=child_env(GENERATED))
+    yield served
+    served.close()
+
+
+@pytest.fixture
+def server(shared_server: SharedServer, request: pytest.FixtureRequest) -> Iterator[str]:
+    """The base URL of the session's server; a test that leaves it hung fails in its teardown."""
+    yield shared_server.url
+    shared_server.check(request.node.nodeid)
 
 
 @pytest.fixture(params=CLIENTS)

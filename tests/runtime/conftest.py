@@ -9,21 +9,29 @@ import pytest
 
 from tests.runtime.http_client import HTTP, Client
 from tests.support.generated import importable
-from tests.support.server import serve_in_thread
+from tests.support.server import SharedServer
 
 # Built before pytest imports the test modules, which import the generated packages.
 GENERATED = importable(Path(__file__).parent / "specs")
 
 
 @pytest.fixture(scope="session")
-def base_url() -> Iterator[str]:
+def shared_server() -> Iterator[SharedServer]:
     from tests.runtime.app import create_app  # imports the generated packages
 
-    with serve_in_thread(create_app(), http=HTTP) as url:
-        yield url
+    served = SharedServer.in_thread(create_app, http=HTTP)
+    yield served
+    served.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
+def base_url(shared_server: SharedServer, request: pytest.FixtureRequest) -> Iterator[str]:
+    """The base URL of the session's server; a test that leaves it hung fails in its teardown."""
+    yield shared_server.url
+    shared_server.check(request.node.nodeid)
+
+
+@pytest.fixture
 def client(base_url: str) -> Iterator[Client]:
     c = Client(base_url)
     yield c
