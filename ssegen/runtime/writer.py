@@ -77,7 +77,8 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
-from collections.abc import AsyncGenerator, Callable, Coroutine, Sequence
+import types
+from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -146,6 +147,10 @@ class WriterSettings:
     keepalive: float = 15.0
     on_error: OnError | None = None
     name: str = "event stream"
+
+
+async def _awaited(awaitable: Awaitable[None]) -> None:
+    await awaitable
 
 
 class StreamWriter:
@@ -275,7 +280,7 @@ class StreamWriter:
             # The source has to wait: what it already produced goes out now.
             self.step = (step, pending)
             if buf:
-                self._write_now(b"".join(buf))
+                self._write_now(buf[0] if len(buf) == 1 else b"".join(buf))
                 buf.clear()
                 if self.stop is not None:
                     return  # the write failed: run() closes the waiting source
@@ -401,7 +406,14 @@ class StreamWriter:
         So the send is stepped by hand: it completes at once unless the server
         pushes back, and then the `blocked` task finishes it (BLOCKED).
         """
-        write = self._emit(chunk, more=True)
+        if self.started:
+            # The common case, without `_emit`'s coroutine around the send
+            # (ASGI servers' sends are coroutines; any other awaitable is wrapped).
+            self.last_write = self.loop.time()
+            sent = self.send({"type": "http.response.body", "body": chunk, "more_body": True})
+            write = sent if isinstance(sent, types.CoroutineType) else _awaited(sent)
+        else:
+            write = self._emit(chunk, more=True)
         try:
             pending = write.send(None)
         except StopIteration:
@@ -412,7 +424,7 @@ class StreamWriter:
         self.state = State.BLOCKED
         self.blocked = self.loop.create_task(self._finish_write(write, pending))
 
-    async def _finish_write(self, write: Coroutine[Any, Any, None], pending: Any) -> None:
+    async def _finish_write(self, write: Step[None], pending: Any) -> None:
         """The BLOCKED write's task: the rest of a write stepped by hand (`pending` is what it awaits)."""
         try:
             await finish(write, pending)
