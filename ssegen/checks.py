@@ -78,6 +78,12 @@ def _check_stream(doc: Document, name: str, stream: Stream) -> None:
             f"a {stream.method} stream cannot have a body: use POST, PUT or PATCH",
             key=True,
         )
+    if stream.max_body is not None and stream.body is None:
+        doc.error(
+            (*loc, "max_body"),
+            f"'max_body' limits the request body, and stream '{name}' has no 'body'",
+            key=True,
+        )
     if stream.resume and stream.resume.query and stream.resume.query in stream.params.query:
         doc.error(
             (*loc, "resume", "query"),

@@ -73,6 +73,7 @@ class Stream:
     deprecated: bool
     params: tuple[Param, ...]
     body: Body | None
+    max_body: int | None  # bytes; set exactly when there is a body
     retry: int | None
     keepalive: float
     ids: Literal["sequence", "handler"] | None

@@ -17,6 +17,10 @@ from ssegen.params import lower_param
 from ssegen.patterns import SpecValidator, spec_validator
 from ssegen.schemas import Resolver
 from ssegen.spec import Event, Spec, Stream
+
+# The runtime's default (ssegen.runtime.stream.DEFAULT_MAX_BODY), written into
+# every generated spec so that the limit reads where the stream is declared.
+DEFAULT_MAX_BODY = 1_048_576
 from ssegen.text import one_line
 
 # Names the generated modules import or define themselves.
@@ -40,6 +44,7 @@ RESERVED = frozenset(
         "Path",
         "Query",
         "RootModel",
+        "StreamRoute",
         "StreamSpec",
         "TopicSpec",
         "abstractmethod",
@@ -190,6 +195,7 @@ def _stream(
         deprecated=stream.deprecated,
         params=params,
         body=body,
+        max_body=(stream.max_body or DEFAULT_MAX_BODY) if body is not None else None,
         retry=stream.retry,
         keepalive=stream.keepalive,
         ids=stream.resume.ids if stream.resume else None,

@@ -16,6 +16,7 @@ STREAM_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 EVENT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$")
 PARAM_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 HEADER_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]*$")
+MAX_BODY_LIMIT = 1 << 30  # bytes: the largest `max_body` a spec may set (1 GiB)
 SCHEMA_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 QUERY_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 PATH_TEMPLATE = re.compile(r"^/[A-Za-z0-9._~!$&'()*+,;=:@%/{}-]*$")
@@ -71,6 +72,8 @@ class Stream(_Strict):
     path: str = Field(pattern=PATH_TEMPLATE.pattern)
     params: Params = Params()
     body: Any = None
+    # bytes; None: the runtime's default (1 MiB). Only with a body (checks.py).
+    max_body: int | None = Field(default=None, ge=1, le=MAX_BODY_LIMIT)
     retry: int | None = Field(default=None, ge=0)
     keepalive: float = Field(default=15, ge=0, le=86_400)
     resume: Resume | None = None

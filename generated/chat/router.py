@@ -5,7 +5,7 @@ from collections.abc import AsyncIterable
 from typing import Annotated
 
 from fastapi import APIRouter, Body
-from ssegen.runtime import EventStreamResponse, serve
+from ssegen.runtime import EventStreamResponse, StreamRoute, serve
 
 from .events import ChatCompletionEvent
 from .models import ChatCompletionBody
@@ -43,5 +43,6 @@ def build_router(
         response_model=None,
         response_class=EventStreamResponse,
         responses={204: _NO_CONTENT},
+        route_class_override=StreamRoute,
     )
     return router

@@ -23,4 +23,5 @@ CHAT_COMPLETION = StreamSpec(
     ids=None,
     resume_query=None,
     error=ChatCompletionError,
+    max_body=1048576,
 )

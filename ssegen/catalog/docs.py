@@ -131,6 +131,11 @@ def _behaviour(stream: ir.Stream) -> tuple[str, ...]:
     else:
         lines.append("**Keepalive**: none; a quiet stream sends nothing.")
     lines.append(_resume(stream))
+    if stream.max_body is not None:
+        lines.append(
+            f"**Body**: at most {stream.max_body} bytes; a larger one gets 413 before it is read. "
+            "A number that is not finite (`NaN`, `Infinity`, `1e999`) gets 400."
+        )
     if stream.topic is not None:
         key = _names([p.wire_name for p in stream.topic.key], "and") if stream.topic.key else None
         instance = f"one per value of {key}" if key else "a single instance"

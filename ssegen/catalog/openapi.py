@@ -206,9 +206,18 @@ def responses(catalog: ir.Catalog, stream: ir.Stream) -> Document:
     }
     if stream.topic is None or stream.terminal_events:
         responses["204"] = {"description": _NO_CONTENT}
+    bad_request = []
     if stream.ids:
-        responses["400"] = _problem(
+        bad_request.append(
             "The Last-Event-ID header or query parameter is not an id of this stream."
+        )
+    if stream.max_body is not None:
+        bad_request.append("The body has a number that is not finite (NaN, Infinity, 1e999).")
+    if bad_request:
+        responses["400"] = _problem(" ".join(bad_request))
+    if stream.max_body is not None:
+        responses["413"] = _problem(
+            f"The body is larger than {stream.max_body} bytes; it was not read."
         )
     if stream.params or stream.body is not None:
         responses["422"] = {

@@ -3,12 +3,14 @@
 It depends on nothing in the generator. `serve` turns a generated endpoint into
 a FastAPI endpoint; `EventStreamResponse` writes any async source of encoded
 events (handler streams, topic brokers); `encode_event` frames one event;
+`StreamRoute` bounds the request body of a stream that takes one;
 `end_streams` and `set_shutdown_check` control how open streams end when the
 server shuts down (`shutdown`).
 """
 
 from .encoding import KEEPALIVE, encode_comment, encode_event, json_payload, text_payload
 from .problems import ProblemError, problem_response
+from .request_body import StreamRoute
 from .response import EventStreamResponse
 from .serve import serve
 from .shutdown import end_streams, set_shutdown_check, uvicorn_is_exiting
@@ -21,6 +23,7 @@ __all__ = [
     "IdsMode",
     "PayloadKind",
     "ProblemError",
+    "StreamRoute",
     "StreamSpec",
     "encode_comment",
     "encode_event",

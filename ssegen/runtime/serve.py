@@ -24,6 +24,7 @@ from .encoding import EventTable
 from .error_event import default_error_event
 from .handler_events import ErrorHook, HandlerEvents
 from .problems import ProblemError, problem_for, problem_response
+from .request_body import set_body_limit
 from .response import EventStreamResponse
 from .resume import next_sequence_id, parse_last_event_id, pick_last_event_id
 from .stream import IdsMode, StreamSpec
@@ -42,25 +43,41 @@ def endpoint_signature(spec: StreamSpec, endpoint: Callable[..., Any]) -> inspec
         # would resolve strings against the wrapper's module instead.
         signature = inspect.signature(endpoint, eval_str=True)
     except NameError as exc:
-        raise TypeError(f"serve({spec.name!r}): cannot resolve the endpoint's annotations: {exc}") from exc
+        raise TypeError(
+            f"serve({spec.name!r}): cannot resolve the endpoint's annotations: {exc}"
+        ) from exc
     parameters = [p for p in signature.parameters.values() if p.name != RESUME_PARAMETER]
     if spec.ids is not None:
-        header = Header(alias="Last-Event-ID",
-                        description="The id of the last event received, to resume after it.")
-        parameters.append(inspect.Parameter(
-            _HEADER_PARAMETER, inspect.Parameter.KEYWORD_ONLY, default=None,
-            annotation=Annotated[str | None, header]))
+        header = Header(
+            alias="Last-Event-ID",
+            description="The id of the last event received, to resume after it.",
+        )
+        parameters.append(
+            inspect.Parameter(
+                _HEADER_PARAMETER,
+                inspect.Parameter.KEYWORD_ONLY,
+                default=None,
+                annotation=Annotated[str | None, header],
+            )
+        )
         if spec.resume_query:
-            query = Query(alias=spec.resume_query,
-                          description="Used when the Last-Event-ID header is absent.")
-            parameters.append(inspect.Parameter(
-                _QUERY_PARAMETER, inspect.Parameter.KEYWORD_ONLY, default=None,
-                annotation=Annotated[str | None, query]))
+            query = Query(
+                alias=spec.resume_query, description="Used when the Last-Event-ID header is absent."
+            )
+            parameters.append(
+                inspect.Parameter(
+                    _QUERY_PARAMETER,
+                    inspect.Parameter.KEYWORD_ONLY,
+                    default=None,
+                    annotation=Annotated[str | None, query],
+                )
+            )
     return signature.replace(parameters=parameters, return_annotation=Response)
 
 
-def adopt_endpoint(wrapper: Callable[..., Any], spec: StreamSpec,
-                   endpoint: Callable[..., Any]) -> None:
+def adopt_endpoint(
+    wrapper: Callable[..., Any], spec: StreamSpec, endpoint: Callable[..., Any]
+) -> None:
     """Make `wrapper` what FastAPI registers in place of `endpoint`.
 
     FastAPI reads the parameters from `__signature__` (`endpoint_signature`)
@@ -102,7 +119,9 @@ def serve(
     stream's event instances; resumable streams pass it `last_event_id`
     (`int | None` for `ids: sequence`, `str | None` for `ids: handler`).
     `on_error(exc)` returns the error event to send for a failure after the
-    start, or None for the runtime's default one.
+    start, or None for the runtime's default one. Register it with
+    `route_class_override=StreamRoute` when it takes a body, so that
+    `spec.max_body` holds (`request_body.py`).
     """
     table = EventTable(spec)
     default_error = default_error_event(spec)
@@ -125,8 +144,9 @@ def serve(
             # Nothing is sent yet: a real HTTP error (HTTPException keeps its status).
             return problem_response(problem_for(exc, stream=spec.name))
         next_id = next_sequence_id(last_event_id if isinstance(last_event_id, int) else None)
-        source = HandlerEvents(spec, table, events, next_id=next_id, on_error=on_error,
-                               default_error=default_error)
+        source = HandlerEvents(
+            spec, table, events, next_id=next_id, on_error=on_error, default_error=default_error
+        )
         return EventStreamResponse(
             source.chunks(),
             keepalive=spec.keepalive,
@@ -136,4 +156,5 @@ def serve(
         )
 
     adopt_endpoint(stream_endpoint, spec, endpoint)
+    set_body_limit(stream_endpoint, spec.max_body)  # what StreamRoute enforces
     return stream_endpoint

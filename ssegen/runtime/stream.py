@@ -13,6 +13,8 @@ from typing import Literal
 
 PayloadKind = Literal["json", "text", "none"]
 IdsMode = Literal["sequence", "handler"]
+DEFAULT_MAX_BODY = 1_048_576  # bytes (1 MiB): the request body limit of a stream with a body
+
 
 def check_field_value(kind: str, value: str) -> str:
     """Return `value` when it may be written as one SSE field value, else raise ValueError.
@@ -61,6 +63,8 @@ class StreamSpec:
     `keepalive` is in seconds (0 turns it off); `retry` in milliseconds, sent
     once per response; `ids` is None for a stream that is not resumable.
     `preamble` is what every response starts with (the `retry:` field).
+    `max_body` is the largest request body in bytes (`request_body.py`
+    enforces it on the routes of streams with a body).
     """
 
     name: str
@@ -70,15 +74,20 @@ class StreamSpec:
     ids: IdsMode | None = None
     resume_query: str | None = None
     error: type | None = None
+    max_body: int = DEFAULT_MAX_BODY
     by_class: dict[type, EventSpec] = field(init=False, repr=False, compare=False)
     preamble: bytes = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "by_class", {event.cls: event for event in self.events})
         if self.retry is not None and (type(self.retry) is not int or self.retry < 0):
-            raise ValueError(f"retry must be a non-negative integer of milliseconds: {self.retry!r}")
+            raise ValueError(
+                f"retry must be a non-negative integer of milliseconds: {self.retry!r}"
+            )
         if self.keepalive < 0:
             raise ValueError(f"keepalive must be >= 0 seconds: {self.keepalive!r}")
+        if type(self.max_body) is not int or self.max_body < 1:
+            raise ValueError(f"max_body must be a positive integer of bytes: {self.max_body!r}")
         if self.error is not None and self.error not in self.by_class:
             raise ValueError(f"the error event {self.error!r} is not one of the stream's events")
         # The retry field needs no blank line of its own: per WHATWG it takes

@@ -19,4 +19,5 @@ ORDER_UPDATES = StreamSpec(
     ids=None,
     resume_query=None,
     error=OrderUpdatesFailed,
+    max_body=65536,
 )
