@@ -141,6 +141,9 @@ def serve_topic(
             return EventStreamResponse(
                 _unavailable(), preamble=spec.preamble, keepalive=0, name=spec.name
             )
+        except ProblemError as problem:
+            # e.g. PartitionedTopicsError: in-memory topics under several workers.
+            return problem_response(problem)
         if subscription.finished:
             subscription.close()
             return Response(status_code=204)

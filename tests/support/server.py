@@ -103,10 +103,11 @@ def serve_in_process(
     cwd: Path | None = None,
     args: Sequence[str] = (),
     env: dict[str, str] | None = None,
+    stderr: IO[bytes] | None = None,
 ) -> Iterator[str]:
     """Run `uvicorn target` (`module:attr`) as a child process; yields the base URL."""
     port = free_port()
-    proc = _spawn(target, port, cwd=cwd, args=args, env=env)
+    proc = _spawn(target, port, cwd=cwd, args=args, env=env, stderr=stderr)
     try:
         wait_for_port(port)
         yield f"http://127.0.0.1:{port}"

@@ -13,23 +13,26 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .broker import Broker, BrokerError, BrokerUnavailableError, TopicClosedError
-from .default import REDIS_URL_VARIABLE, default_broker
+from .default import REDIS_URL_VARIABLE, TOPICS_MODE_VARIABLE, default_broker
 from .entry import Entry
 from .memory import MemoryBroker
 from .subscription import EndReason, Subscription
 from .topic_spec import TopicSpec
+from .workers import PartitionedTopicsError
 
 if TYPE_CHECKING:
     from .redis_streams import RedisBroker
 
 __all__ = [
     "REDIS_URL_VARIABLE",
+    "TOPICS_MODE_VARIABLE",
     "Broker",
     "BrokerError",
     "BrokerUnavailableError",
     "EndReason",
     "Entry",
     "MemoryBroker",
+    "PartitionedTopicsError",
     "RedisBroker",
     "Subscription",
     "TopicClosedError",

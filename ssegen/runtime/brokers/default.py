@@ -6,6 +6,12 @@ that was not handed a broker shares one `RedisBroker` on that URL; leave it
 unset and they share one process-wide `MemoryBroker`. App code can instead
 pass `RedisBroker.from_url(url)` (or any `Broker`) to `build_router(...)`
 and to the publishers.
+
+The `MemoryBroker` serves one process: under several worker processes
+(`uvicorn --workers N`, `WEB_CONCURRENCY`, gunicorn) it refuses to publish
+and subscribe, with an error that says to set `SSEGEN_REDIS_URL`, unless
+`SSEGEN_TOPICS=per-process` accepts topics split by worker (see
+`workers.py`).
 """
 
 from __future__ import annotations
@@ -14,8 +20,11 @@ import os
 
 from .broker import Broker
 from .memory import MemoryBroker
+from .workers import TOPICS_MODE_VARIABLE
 
 REDIS_URL_VARIABLE = "SSEGEN_REDIS_URL"
+
+__all__ = ["REDIS_URL_VARIABLE", "TOPICS_MODE_VARIABLE", "default_broker"]
 
 _default: Broker | None = None
 

@@ -13,6 +13,14 @@ Use one `MemoryBroker` from one event loop (the server's). An idle instance
 (no subscriber, nothing published for `ttl` seconds) is dropped the next
 time the broker is used after that; an instance nobody published to is
 dropped as soon as its last subscriber leaves.
+
+One process only: when the process turns out to be one of several workers
+of a server (see `workers.py`), `publish` and `subscribe` raise
+`PartitionedTopicsError` (a 500 problem for subscribers), the error is
+logged and open subscriptions end, rather than each worker silently keeping
+topics of its own. `per_process=True` (or `SSEGEN_TOPICS=per-process`)
+accepts that split: for topics whose publishers run in the same worker as
+their subscribers.
 """
 
 from __future__ import annotations
@@ -28,6 +36,13 @@ from .entry import Entry, first_id, wire_bytes
 from .resume_plan import start_subscription
 from .subscription import Subscription, offer_to_all
 from .topic_spec import TopicSpec
+from .workers import (
+    PartitionedTopicsError,
+    WorkerRegistration,
+    logger,
+    partition_message,
+    per_process_from_environment,
+)
 
 InstanceKey = tuple[str, tuple[str, ...]]
 
@@ -78,21 +93,35 @@ class MemoryBroker:
     that falls further behind is disconnected and replays on reconnect. Keep
     it well below the topics' `keep`, so that the events a disconnected
     subscriber has yet to receive are still retained when it comes back.
+
+    `per_process=True` accepts topics split by worker process under a
+    server with several workers (default: the `SSEGEN_TOPICS` environment
+    variable, `per-process` or unset); otherwise the broker refuses to serve
+    in a worker that has siblings (`PartitionedTopicsError`).
     """
 
-    def __init__(self, *, buffer: int = 256) -> None:
+    def __init__(self, *, buffer: int = 256, per_process: bool | None = None) -> None:
         if buffer < 1:
             raise ValueError("buffer must be at least 1")
+        if per_process is None:
+            per_process = per_process_from_environment()
         self._buffer = buffer
         self._instances: dict[InstanceKey, _Instance] = {}
         self._next_sweep = 0.0
         self._resumed = 0.0  # loop time when a publisher last came back from yielding
+        self._workers = None if per_process else WorkerRegistration()
+        self._siblings: set[int] = set()  # other live workers of this server: refuse to serve
+        # In a worker of several, register now (at import of the app): the
+        # workers that start later see this one at once.
+        self._check_workers()
 
     async def publish(self, topic: TopicSpec, key: tuple[str, ...], event: object) -> int:
         topic.check_key(key)
         frame = encode_event(topic.stream, event)  # TypeError for a foreign event
         terminal = topic.stream.by_class[type(event)].terminal
         now = self._sweep()
+        if self._siblings:
+            raise PartitionedTopicsError(topic.stream.name, self._siblings)
         instance = self._instance(topic, key)
         last = instance.last
         if last is not None and last.terminal:
@@ -120,6 +149,8 @@ class MemoryBroker:
     ) -> Subscription:
         topic.check_key(key)
         self._sweep()
+        if self._siblings:
+            raise PartitionedTopicsError(topic.stream.name, self._siblings)
         instance = self._instance(topic, key)
         subscription = Subscription(self._buffer)
         instance.subscribers.add(subscription)
@@ -150,6 +181,25 @@ class MemoryBroker:
             for sub in list(instance.subscribers):
                 sub.end("unavailable")
             instance.subscribers.clear()
+        if self._workers is not None:
+            self._workers.close()
+        self._next_sweep = 0.0  # used again: look for siblings again at once
+
+    def _check_workers(self) -> None:
+        """Look for sibling workers; refuse to serve (and say why) while there are any."""
+        if self._workers is None:
+            return
+        siblings = self._workers.siblings()
+        if siblings and not self._siblings:
+            logger.error("ssegen: %s", partition_message(None, sorted(siblings)))
+            # Their subscribers reconnect and are told (500) instead of waiting for
+            # events published on the other workers.
+            for instance in self._instances.values():
+                for sub in list(instance.subscribers):
+                    sub.end("unavailable")
+        elif self._siblings and not siblings:
+            logger.warning("ssegen: no other worker process left: in-memory topics served again")
+        self._siblings = siblings
 
     def _instance(self, topic: TopicSpec, key: tuple[str, ...]) -> _Instance:
         ident = (topic.stream.name, key)
@@ -174,6 +224,7 @@ class MemoryBroker:
         now = time.monotonic()
         if now >= self._next_sweep:
             self._next_sweep = now + _SWEEP_INTERVAL
+            self._check_workers()
             expired = [
                 ident
                 for ident, instance in self._instances.items()
