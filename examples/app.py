@@ -24,7 +24,9 @@ from generated.logs import build_router as logs_router
 
 ROOT = Path(__file__).resolve().parent.parent
 # After `npm ci` the docs page loads Scalar from this local copy; otherwise from its CDN.
-LOCAL_SCALAR = ROOT / "node_modules" / "@scalar" / "api-reference" / "dist" / "browser" / "standalone.js"
+LOCAL_SCALAR = (
+    ROOT / "node_modules" / "@scalar" / "api-reference" / "dist" / "browser" / "standalone.js"
+)
 
 
 def create_app(*, docs_config: Mapping[str, Any] | None = None) -> FastAPI:

@@ -55,6 +55,8 @@ def default_error_event(spec: StreamSpec) -> object | None:
         logger.warning(
             "stream %s: cannot build a default %r event from a generic problem (%s); "
             "a failure without an event from its on_error hook ends the stream without one",
-            spec.name, event_spec.name, exc,
+            spec.name,
+            event_spec.name,
+            exc,
         )
         return None

@@ -42,9 +42,16 @@ class HandlerEvents:
 
     __slots__ = ("default_error", "events", "last_id", "next_id", "on_error", "spec", "table")
 
-    def __init__(self, spec: StreamSpec, table: EventTable, events: AsyncIterable[object], *,
-                 next_id: int = 1, on_error: ErrorHook | None = None,
-                 default_error: object | None = None) -> None:
+    def __init__(
+        self,
+        spec: StreamSpec,
+        table: EventTable,
+        events: AsyncIterable[object],
+        *,
+        next_id: int = 1,
+        on_error: ErrorHook | None = None,
+        default_error: object | None = None,
+    ) -> None:
         self.spec = spec
         self.table = table
         self.events = events

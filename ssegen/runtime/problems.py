@@ -59,8 +59,12 @@ class ProblemError(Exception):
 
     def to_dict(self) -> dict[str, Any]:
         """The problem object; the standard members win over same-named extensions."""
-        problem: dict[str, Any] = {**self.extensions, "type": self.type, "title": self.title,
-                                   "status": self.status}
+        problem: dict[str, Any] = {
+            **self.extensions,
+            "type": self.type,
+            "title": self.title,
+            "status": self.status,
+        }
         if self.detail is not None:
             problem["detail"] = self.detail
         if self.instance is not None:
@@ -75,8 +79,9 @@ def problem_response(problem: ProblemError) -> Response:
     # pydantic's writer: compact, UTF-8, and any extension value that is not
     # plain JSON degrades to its str() instead of failing the error response.
     body = pydantic_core.to_json(problem.to_dict(), fallback=str)
-    return Response(body, status_code=problem.status, headers=problem.headers,
-                    media_type=PROBLEM_MEDIA_TYPE)
+    return Response(
+        body, status_code=problem.status, headers=problem.headers, media_type=PROBLEM_MEDIA_TYPE
+    )
 
 
 # What a failure that is not the client's business looks like: nothing from
@@ -101,7 +106,8 @@ def problem_for(exc: BaseException, *, stream: str) -> ProblemError:
             detail = None if exc.detail == _phrase(exc.status_code) else exc.detail
         elif exc.detail is not None:
             extensions["errors"] = exc.detail
-        return ProblemError(exc.status_code, detail=detail, headers=exc.headers,
-                            extensions=extensions)
+        return ProblemError(
+            exc.status_code, detail=detail, headers=exc.headers, extensions=extensions
+        )
     logger.error("stream %s failed before its first event", stream, exc_info=exc)
     return INTERNAL_ERROR

@@ -108,9 +108,7 @@ def run_client(
     require_client(client)
     if client == "python":
         source = EventSource(url, terminal=terminal, timeout=timeout)
-        records = [
-            r for r in source.records() if r["kind"] != "event" or r["type"] in events
-        ]
+        records = [r for r in source.records() if r["kind"] != "event" or r["type"] in events]
         return ClientRun(client, records)
     options = {
         "url": url,

@@ -39,7 +39,7 @@ HOSTILE_TEXTS: tuple[str, ...] = (
     "event: x",
     "\ufeffbom in the middle",
     "unicode: \u00e9\u00df\u4e2d\u6587 \U0001f600",
-    "tab\tand backslash \\ and \"quotes\"",
+    'tab\tand backslash \\ and "quotes"',
 )
 
 TEXT_PAYLOAD_LINE_ENDS = re.compile(r"\r\n|\r")
@@ -70,7 +70,9 @@ class Tick(BaseModel):
 
 
 def hostile_blobs() -> list[Blob]:
-    return [Blob.model_validate({"index": i, "textValue": text}) for i, text in enumerate(HOSTILE_TEXTS)]
+    return [
+        Blob.model_validate({"index": i, "textValue": text}) for i, text in enumerate(HOSTILE_TEXTS)
+    ]
 
 
 def hostile_quotes() -> list[Quote]:

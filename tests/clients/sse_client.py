@@ -42,8 +42,10 @@ class EventStreamParser:
     def feed(self, text: str) -> Iterator[Record]:
         self._pending += text
         while True:
-            cut = min((i for i in (self._pending.find("\r"), self._pending.find("\n")) if i >= 0),
-                      default=-1)
+            cut = min(
+                (i for i in (self._pending.find("\r"), self._pending.find("\n")) if i >= 0),
+                default=-1,
+            )
             if cut < 0:
                 return
             if self._pending[cut] == "\r":
@@ -116,7 +118,9 @@ class EventSource:
                 time.sleep(wait)
         yield {"kind": "done", "reason": "timeout", "readyState": CONNECTING}
 
-    def _connect(self, client: httpx.Client, deadline: float) -> Generator[Record, None, str | None]:
+    def _connect(
+        self, client: httpx.Client, deadline: float
+    ) -> Generator[Record, None, str | None]:
         """One connection; returns why to stop, or None to reconnect."""
         self.parser.reset()
         headers = {b"Accept": b"text/event-stream", b"Cache-Control": b"no-store"}

@@ -7,7 +7,12 @@ from tests.clients.payloads import expected_hostile_events
 
 
 def test_hostile_payloads_arrive_exactly_as_sent(server: str, client: str) -> None:
-    run = run_client(client, f"{server}/hostile", events=["log", "blob", "quote", "end", "message"], terminal=["end"])
+    run = run_client(
+        client,
+        f"{server}/hostile",
+        events=["log", "blob", "quote", "end", "message"],
+        terminal=["end"],
+    )
 
     assert run.done["reason"] == "terminal", run.describe()
     # One connection: no payload ended the stream early or looked like a second event.

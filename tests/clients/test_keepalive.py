@@ -16,7 +16,9 @@ def test_the_quiet_stream_does_send_keepalive_comments(server: str) -> None:
     url = stream_url(server, "quiet", fresh_key(), total=TOTAL)
     with httpx.stream("GET", url, timeout=20) as response:
         body = response.read().decode()
-    comment_lines = [line for line in body.replace("\r\n", "\n").split("\n") if line.startswith(":")]
+    comment_lines = [
+        line for line in body.replace("\r\n", "\n").split("\n") if line.startswith(":")
+    ]
     assert len(comment_lines) >= TOTAL, body
 
 
