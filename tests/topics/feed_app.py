@@ -69,8 +69,9 @@ JOB_FEED = StreamSpec(
 JOB_FEED_TOPIC = TopicSpec(stream=JOB_FEED, key=("job_id",), keep=1000, ttl=3600.0)
 
 # A topic without `resume`: no ids, live events only.
-TICKER = StreamSpec(name="ticker", events=(EventSpec(JobFeedLine, "line", "text"),),
-                    retry=None, keepalive=15.0)
+TICKER = StreamSpec(
+    name="ticker", events=(EventSpec(JobFeedLine, "line", "text"),), retry=None, keepalive=15.0
+)
 TICKER_TOPIC = TopicSpec(stream=TICKER, key=("room",), keep=10)
 
 
@@ -92,9 +93,7 @@ SUBSCRIBES: dict[str, list[int | None]] = {}
 def build_router(broker: Broker | None = None, topic: TopicSpec = JOB_FEED_TOPIC) -> APIRouter:
     router = APIRouter()
 
-    def job_feed(
-        job_id: Annotated[str, Path()], *, last_event_id: int | None
-    ) -> tuple[str, ...]:
+    def job_feed(job_id: Annotated[str, Path()], *, last_event_id: int | None) -> tuple[str, ...]:
         if job_id == "forbidden":
             raise HTTPException(403, "not your job")
         SUBSCRIBES.setdefault(job_id, []).append(last_event_id)
@@ -133,7 +132,10 @@ class Publish(BaseModel):
 
 
 def build_app(
-    broker: Broker | None = None, *, keep: int | None = None, ttl: float | None = None,
+    broker: Broker | None = None,
+    *,
+    keep: int | None = None,
+    ttl: float | None = None,
     keepalive: float | None = None,
 ) -> FastAPI:
     """The app; `keep`, `ttl` and `keepalive` replace the job feed's for one test."""

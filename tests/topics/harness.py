@@ -28,11 +28,24 @@ async def served(broker: Broker, **app_options: Any) -> AsyncIterator[httpx.Asyn
             end_streams()
 
 
-async def publish(client: httpx.AsyncClient, job_id: str, *, count: int = 0, start: int = 0,
-                  size: int = 0, lines: list[str] | None = None, end: bool = False) -> list[int]:
+async def publish(
+    client: httpx.AsyncClient,
+    job_id: str,
+    *,
+    count: int = 0,
+    start: int = 0,
+    size: int = 0,
+    lines: list[str] | None = None,
+    end: bool = False,
+) -> list[int]:
     """Publish through the app's route; returns the ids the broker assigned."""
-    body: dict[str, Any] = {"count": count, "start": start, "size": size,
-                            "lines": lines or [], "end": end}
+    body: dict[str, Any] = {
+        "count": count,
+        "start": start,
+        "size": size,
+        "lines": lines or [],
+        "end": end,
+    }
     response = await client.post(f"/test/jobs/{job_id}/publish", json=body)
     response.raise_for_status()
     ids: list[int] = response.json()["ids"]

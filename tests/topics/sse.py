@@ -50,8 +50,9 @@ class Parser:
         for line in lines:
             if line == "":
                 if self._data:
-                    events.append(Event(self._type or "message", "\n".join(self._data),
-                                        self.last_event_id))
+                    events.append(
+                        Event(self._type or "message", "\n".join(self._data), self.last_event_id)
+                    )
                 self._type, self._data = "", []
             elif line.startswith(":"):
                 self.comments.append(line[1:])
@@ -97,7 +98,7 @@ class Connection:
         """The next events up to and including one of `event_type` (or the end)."""
         async with asyncio.timeout(timeout):
             while True:
-                for n, event in enumerate(self.events[self._taken:]):
+                for n, event in enumerate(self.events[self._taken :]):
                     if event.type == event_type:
                         return self._take(n + 1)
                 if self.ended:
@@ -139,7 +140,10 @@ class Connection:
 
 @asynccontextmanager
 async def connect(
-    client: httpx.AsyncClient, url: str, *, last_event_id: str | None = None,
+    client: httpx.AsyncClient,
+    url: str,
+    *,
+    last_event_id: str | None = None,
     parser: Parser | None = None,
 ) -> AsyncIterator[Connection]:
     """Open a subscriber connection; headers have arrived when this yields."""

@@ -28,8 +28,9 @@ async def test_an_event_published_in_one_process_reaches_subscribers_of_another(
                 assert ids(await on_two.read(3)) == published
             # ... and a subscriber of the first process resumes where it left the second.
             more = await _publish(client, two, job, count=2, start=3, end=True)
-            async with connect(client, f"{one}/jobs/{job}/feed",
-                               last_event_id=str(published[-1])) as on_one:
+            async with connect(
+                client, f"{one}/jobs/{job}/feed", last_event_id=str(published[-1])
+            ) as on_one:
                 rest = await on_one.read_to_end()
             assert ids(rest) == more
             assert note_numbers(rest) == [3, 4]
@@ -50,8 +51,9 @@ async def test_restarting_the_server_process_loses_nothing_within_retention(
             # While the server is down, another process keeps publishing.
             while_down = await _publish(client, other, job, count=3, start=3)
             server.start()
-            async with connect(client, f"{server.url}/jobs/{job}/feed",
-                               last_event_id=before[-1].last_event_id) as again:
+            async with connect(
+                client, f"{server.url}/jobs/{job}/feed", last_event_id=before[-1].last_event_id
+            ) as again:
                 replayed = await again.read(3)
                 live = await _publish(client, server.url, job, count=1, start=6)
                 assert ids(await again.read(1)) == live
@@ -59,10 +61,18 @@ async def test_restarting_the_server_process_loses_nothing_within_retention(
         assert note_numbers(before + replayed) == [0, 1, 2, 3, 4, 5]
 
 
-async def _publish(client: httpx.AsyncClient, base_url: str, job: str, *, count: int = 0,
-                   start: int = 0, end: bool = False) -> list[int]:
-    response = await client.post(f"{base_url}/test/jobs/{job}/publish",
-                                 json={"count": count, "start": start, "end": end})
+async def _publish(
+    client: httpx.AsyncClient,
+    base_url: str,
+    job: str,
+    *,
+    count: int = 0,
+    start: int = 0,
+    end: bool = False,
+) -> list[int]:
+    response = await client.post(
+        f"{base_url}/test/jobs/{job}/publish", json={"count": count, "start": start, "end": end}
+    )
     response.raise_for_status()
     published: list[int] = response.json()["ids"]
     return published

@@ -26,8 +26,11 @@ def client_name(request: pytest.FixtureRequest) -> str:
 
 
 def _publish(base_url: str, job: str, start: int, *, end: bool = False) -> list[int]:
-    response = httpx.post(f"{base_url}/test/jobs/{job}/publish",
-                          json={"count": BATCH, "start": start, "end": end}, timeout=20)
+    response = httpx.post(
+        f"{base_url}/test/jobs/{job}/publish",
+        json={"count": BATCH, "start": start, "end": end},
+        timeout=20,
+    )
     response.raise_for_status()
     published: list[int] = response.json()["ids"]
     return published
@@ -66,10 +69,16 @@ async def _run_with_restarts(
     server: AppProcess, other: str, job: str, url: str, client_name: str
 ) -> ClientRun:
     """Let the client read `url` while the server is killed and restarted under it."""
-    reading = asyncio.create_task(asyncio.to_thread(
-        run_client, client_name, url, events=["note", "done", "ssegen.missed"],
-        terminal=["done"], timeout=90,
-    ))
+    reading = asyncio.create_task(
+        asyncio.to_thread(
+            run_client,
+            client_name,
+            url,
+            events=["note", "done", "ssegen.missed"],
+            terminal=["done"],
+            timeout=90,
+        )
+    )
     await asyncio.to_thread(_wait_for_subscribe, server.url, job, resuming=False)
     start = 0
     for _ in range(RESTARTS):

@@ -60,4 +60,3 @@ async def test_a_retained_id_gets_no_missed_event(make_broker: BrokerFactory) ->
         async with connect(client, "/jobs/fresh/feed", last_event_id=str(published[0])) as feed:
             events = await feed.read(KEEP - 1)
         assert note_numbers(events) == list(range(1, KEEP))
-

@@ -30,8 +30,11 @@ class StalledReader:
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         self.sock.connect((address.hostname or "127.0.0.1", address.port or 80))
         self.http = h11.Connection(h11.CLIENT)
-        request = h11.Request(method="GET", target=path,
-                              headers=[("Host", address.netloc), ("Accept", "text/event-stream")])
+        request = h11.Request(
+            method="GET",
+            target=path,
+            headers=[("Host", address.netloc), ("Accept", "text/event-stream")],
+        )
         self.sock.sendall(self.http.send(request) + self.http.send(h11.EndOfMessage()))
         self.parser = Parser()
         self.status = 0

@@ -50,8 +50,9 @@ def redis_id_number(raw: bytes) -> int:
 def parse_entry(raw_id: bytes, fields: dict[bytes, bytes], resumable: bool) -> Entry:
     entry_id = redis_id_number(raw_id)
     frame = fields[b"f"]
-    return Entry(entry_id, int(fields[b"p"]), wire_bytes(frame, entry_id, resumable),
-                 fields[b"t"] == b"1")
+    return Entry(
+        entry_id, int(fields[b"p"]), wire_bytes(frame, entry_id, resumable), fields[b"t"] == b"1"
+    )
 
 
 def stream_items(reply: Any) -> list[tuple[bytes, list[tuple[bytes, dict[bytes, bytes]]]]]:
@@ -164,7 +165,9 @@ class FanoutReader:
                     if fanout.cursor is not None:
                         streams[key] = fanout.cursor
                 reply = await self._client.xread(
-                    streams, count=self._count, block=self._block_ms  # type: ignore[arg-type]
+                    streams,
+                    count=self._count,
+                    block=self._block_ms,  # type: ignore[arg-type]
                 )
                 self._deliver(reply)
         except (RedisError, OSError) as exc:

@@ -113,12 +113,20 @@ class RedisBroker:
         self._buffer = buffer
         self._owns_client = owns_client
         self._publish = client.register_script(_PUBLISH)
-        self._reader = FanoutReader(client, prefix=prefix, block_ms=int(block * 1000),
-                                    buffer=buffer)
+        self._reader = FanoutReader(
+            client, prefix=prefix, block_ms=int(block * 1000), buffer=buffer
+        )
 
     @classmethod
-    def from_url(cls, url: str, *, prefix: str = "ssegen", buffer: int = 256,
-                 max_connections: int = 64, **options: Any) -> RedisBroker:
+    def from_url(
+        cls,
+        url: str,
+        *,
+        prefix: str = "ssegen",
+        buffer: int = 256,
+        max_connections: int = 64,
+        **options: Any,
+    ) -> RedisBroker:
         """A broker on its own client for `url` (`redis://host:port/db`).
 
         The defaults fail fast when Redis is down (one retry, to replace a
@@ -155,11 +163,14 @@ class RedisBroker:
         ttl_ms = 0 if topic.ttl is None else max(1, round(topic.ttl * 1000))
         with _reachable():
             try:
-                number = await self._publish(keys=[redis_key], args=[topic.keep, ttl_ms, frame,
-                                                                      terminal])
+                number = await self._publish(
+                    keys=[redis_key], args=[topic.keep, ttl_ms, frame, terminal]
+                )
             except ResponseError as exc:
                 if "SSEGEN_TOPIC_CLOSED" in str(exc):
-                    raise TopicClosedError(f"topic {topic.stream.name!r} {key!r} has ended") from None
+                    raise TopicClosedError(
+                        f"topic {topic.stream.name!r} {key!r} has ended"
+                    ) from None
                 raise
         return int(number)
 
@@ -183,16 +194,23 @@ class RedisBroker:
         last = _entries(replies[0], topic)
         replay = _entries(replies[1], topic) if topic.resumable else []
         more = self._pager(redis_key, topic) if len(replay) == REPLAY_PAGE else None
-        start_subscription(subscription, topic, after=after, last=last[0] if last else None,
-                           replay=replay, more=more)
+        start_subscription(
+            subscription,
+            topic,
+            after=after,
+            last=last[0] if last else None,
+            replay=replay,
+            more=more,
+        )
         return subscription
 
     def _pager(self, redis_key: str, topic: TopicSpec) -> ReplayPager:
         async def more(position: int) -> list[Entry]:
             try:
                 with _reachable():
-                    reply: Any = await self._client.xrange(redis_key, min=f"({position}-0",
-                                                      count=REPLAY_PAGE)
+                    reply: Any = await self._client.xrange(
+                        redis_key, min=f"({position}-0", count=REPLAY_PAGE
+                    )
             except BrokerUnavailableError:
                 return []  # the live loop ends the subscription the same way
             return _entries(reply, topic)

@@ -32,7 +32,9 @@ class TopicSpec:
         # An instance always retains its last event: the broker reads the
         # last id and the terminal flag from it, so `keep` below 1 cannot work.
         if self.keep < 1:
-            raise ValueError(f"topic {self.stream.name!r}: keep must be at least 1, not {self.keep}")
+            raise ValueError(
+                f"topic {self.stream.name!r}: keep must be at least 1, not {self.keep}"
+            )
         if self.ttl is not None and self.ttl <= 0:
             raise ValueError(f"topic {self.stream.name!r}: ttl must be positive, not {self.ttl}")
         if self.stream.ids == "handler":
