@@ -164,10 +164,11 @@ class FanoutReader:
                 for key, fanout in self._fanouts.items():
                     if fanout.cursor is not None:
                         streams[key] = fanout.cursor
+                # redis's stubs want a dict of their key union (dicts are invariant).
                 reply = await self._client.xread(
-                    streams,
+                    streams,  # type: ignore[arg-type]
                     count=self._count,
-                    block=self._block_ms,  # type: ignore[arg-type]
+                    block=self._block_ms,
                 )
                 self._deliver(reply)
         except (RedisError, OSError) as exc:
