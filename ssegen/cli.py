@@ -12,9 +12,9 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from ssegen.diagnostics import SpecError
 from ssegen.output import OutputError, diff_tree, write_tree
 from ssegen.pipeline import build_files
+from ssegen.spec.diagnostics import SpecError
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -63,7 +63,7 @@ def _serve(specs: list[Path], args: argparse.Namespace) -> int:
         )
         return 1
     # Imported here: the mock pulls in FastAPI apps, which `build` and `check` never need.
-    from ssegen.catalog.preview import DOCS_URL, preview_app
+    from ssegen.preview.app import DOCS_URL, preview_app
 
     try:
         preview = preview_app(specs, interval=args.interval, script_path=args.scalar_script)

@@ -13,18 +13,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ssegen import ir
-from ssegen.checks import check_spec, route_key
-from ssegen.diagnostics import Diagnostic, Position, SpecError
-from ssegen.loader import Document, load
-from ssegen.lower import lower
-from ssegen.models import ModelError
-from ssegen.naming import package_from_stem
-from ssegen.render import render_catalog, render_openapi
-from ssegen.schemas import Resolver
+from ssegen.ir.lower import lower
+from ssegen.ir.naming import package_from_stem
+from ssegen.ir.refs import Resolver
+from ssegen.render.models import ModelError
+from ssegen.render.package import render_catalog, render_openapi
 from ssegen.smoke import check_packages
-from ssegen.spec import Spec
+from ssegen.spec.checks import check_spec, route_key
+from ssegen.spec.diagnostics import Diagnostic, Position, SpecError
+from ssegen.spec.loader import Document, load
+from ssegen.spec.model import Spec
+from ssegen.spec.validate import validate
 from ssegen.text import one_line
-from ssegen.validate import validate
 
 SPEC_SUFFIXES = (".yaml", ".yml")
 _RESERVED_PACKAGES = frozenset({"docs"})  # generated/docs/ holds the contract pages

@@ -16,8 +16,8 @@ from types import ModuleType
 from typing import Any
 
 from ssegen import ir
-from ssegen.catalog.memory_import import imported
-from ssegen.diagnostics import Diagnostic, Position
+from ssegen.memory_import import imported
+from ssegen.spec.diagnostics import Diagnostic, Position
 from ssegen.text import one_line
 
 

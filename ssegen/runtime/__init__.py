@@ -40,6 +40,8 @@ __all__ = [
 # `redis` package, so it is imported on first use (module __getattr__ below).
 from typing import TYPE_CHECKING
 
+from ssegen.wire import MISSED_EVENT
+
 from .brokers import (
     Broker,
     BrokerUnavailableError,
@@ -48,7 +50,7 @@ from .brokers import (
     TopicSpec,
     default_broker,
 )
-from .topic import MISSED_EVENT, serve_topic
+from .topic import serve_topic
 
 if TYPE_CHECKING:
     from .brokers.redis_streams import RedisBroker

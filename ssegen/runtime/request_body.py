@@ -30,13 +30,13 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from fastapi.routing import APIRoute
+from ssegen.wire import DEFAULT_MAX_BODY
 from starlette.datastructures import Headers
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import Message
 
 from .problems import ProblemError, problem_response
-from .stream import DEFAULT_MAX_BODY
 
 _LIMIT_ATTRIBUTE = "__ssegen_max_body__"
 # Long enough for any number a person writes; a 100 kB literal is not echoed back.

@@ -11,9 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from ssegen.wire import DEFAULT_MAX_BODY
+
 PayloadKind = Literal["json", "text", "none"]
 IdsMode = Literal["sequence", "handler"]
-DEFAULT_MAX_BODY = 1_048_576  # bytes (1 MiB): the request body limit of a stream with a body
 
 
 def check_field_value(kind: str, value: str) -> str:

@@ -58,6 +58,7 @@ from collections.abc import AsyncGenerator, Awaitable, Callable
 from functools import partial
 from typing import Any
 
+from ssegen.wire import MISSED_EVENT
 from starlette.responses import Response
 
 from .brokers import Broker, BrokerUnavailableError, Subscription, TopicSpec, default_broker
@@ -65,9 +66,6 @@ from .encoding import KEEPALIVE, encode_comment
 from .problems import ProblemError, problem_for, problem_response
 from .response import EventStreamResponse
 from .serve import RESUME_PARAMETER, adopt_endpoint, take_last_event_id
-
-MISSED_EVENT = "ssegen.missed"
-"""The event that tells a resuming subscriber it missed events (see the module docstring)."""
 
 UNAVAILABLE_COMMENT = encode_comment("broker unavailable")
 

@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 from openapi_spec_validator import OpenAPIV31SpecValidator, OpenAPIV32SpecValidator, validate
 from ssegen.cli import main
-from ssegen.diagnostics import SpecError
 from ssegen.pipeline import build_catalogs, build_files
+from ssegen.spec.diagnostics import SpecError
 
 from tests.catalog.documents import frame_branches, operations, resolve, stream_media, unresolved
 from tests.clients.sse_client import EventStreamParser

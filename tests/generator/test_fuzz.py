@@ -24,9 +24,9 @@ from typing import Any
 
 import pytest
 import yaml
-from ssegen.catalog.preview import preview_app
-from ssegen.diagnostics import SpecError
 from ssegen.pipeline import build_files
+from ssegen.preview.app import preview_app
+from ssegen.spec.diagnostics import SpecError
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = sorted(

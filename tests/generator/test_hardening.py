@@ -19,10 +19,10 @@ import pytest
 import yaml
 from datamodel_code_generator.parser.jsonschema import JsonSchemaObject
 from ssegen import pipeline
-from ssegen.catalog.memory_import import imported
-from ssegen.diagnostics import SpecError
-from ssegen.keywords import GENERATOR_KEYS, KEYWORDS
+from ssegen.memory_import import imported
 from ssegen.pipeline import build_files
+from ssegen.spec.diagnostics import SpecError
+from ssegen.spec.keywords import GENERATOR_KEYS, KEYWORDS
 
 CANARY = "ssegen_canary_module"
 POSITIONED = re.compile(r"^[^:\n]+:\d+:\d+: error: [^\n]+$")

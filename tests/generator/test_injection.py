@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 import yaml
 from ssegen.cli import main
-from ssegen.diagnostics import SpecError
 from ssegen.pipeline import build_files
+from ssegen.spec.diagnostics import SpecError
 
 CANARY = "PWNED"
 PAYLOAD = f"__import__('pathlib').Path({CANARY!r}).touch()"

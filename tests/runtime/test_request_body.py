@@ -36,7 +36,7 @@ from runtime_bodies import (
 from runtime_bodies.models import MeasureReceivedData, UploadReceivedData
 from runtime_bodies.streams import MEASURE, UPLOAD
 from ssegen.runtime import StreamSpec
-from ssegen.runtime.stream import DEFAULT_MAX_BODY
+from ssegen.wire import DEFAULT_MAX_BODY
 from starlette.types import Message
 
 from tests.runtime.http_client import HTTP, TIMEOUT

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ssegen.catalog.components import COMPONENTS, MISSED, ref
-from ssegen.runtime.topic import MISSED_EVENT
+from ssegen.render.openapi_events import COMPONENTS, MISSED, ref
+from ssegen.wire import MISSED_EVENT
 
 Schema = dict[str, Any]
 

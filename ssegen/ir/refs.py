@@ -15,9 +15,9 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
-from ssegen import keywords
-from ssegen.loader import Document, Loc
-from ssegen.naming import pascal
+from ssegen.ir.naming import pascal
+from ssegen.spec import keywords
+from ssegen.spec.loader import Document, Loc
 
 Schema = dict[str, Any]
 _LOCAL = "#/schemas/"

@@ -21,12 +21,12 @@ from __future__ import annotations
 from typing import Any
 
 from ssegen import ir
-from ssegen.catalog.frames import example_frames
-from ssegen.runtime.topic import MISSED_EVENT
+from ssegen.render.frames import example_frames
+from ssegen.wire import MISSED_EVENT
 
 Schema = dict[str, Any]
 
-MISSED = "ssegen.Missed"  # the branch of `ssegen.missed` (runtime_components.py)
+MISSED = "ssegen.Missed"  # the branch of `ssegen.missed` (openapi_runtime.py)
 # Keywords whose values are data, not subschemas: a `$ref` key inside them is not a reference.
 _DATA_KEYWORDS = frozenset({"const", "enum", "default", "examples", "example"})
 _DEFS = "#/$defs/"

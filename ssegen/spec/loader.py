@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from ssegen.diagnostics import Diagnostic, Position
+from ssegen.spec.diagnostics import Diagnostic, Position
 from ssegen.text import one_line
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 

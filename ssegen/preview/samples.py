@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from ssegen import ir
-from ssegen.patterns import spec_validator
+from ssegen.spec.patterns import spec_validator
 
 Schema = dict[str, Any]
 _DEFS = "#/$defs/"

@@ -17,11 +17,11 @@ import isort
 import jinja2
 from black.mode import TargetVersion
 from ssegen import ir
-from ssegen.catalog.docs import stream_docs
-from ssegen.catalog.markdown import md_block, md_cell, md_code, md_inline
-from ssegen.catalog.openapi import openapi_document, render_json
-from ssegen.catalog.openapi31 import downgrade_to_31
-from ssegen.models import render_models
+from ssegen.render.contract_page import stream_docs
+from ssegen.render.markdown import md_block, md_cell, md_code, md_inline
+from ssegen.render.models import render_models
+from ssegen.render.openapi import openapi_document, render_json
+from ssegen.render.openapi31 import downgrade_to_31
 from ssegen.text import comment, docstring, pyliteral
 
 _BLACK = black.Mode(target_versions={TargetVersion.PY311}, line_length=88)
@@ -38,7 +38,7 @@ _ISORT = isort.Config(
 def templates_dir() -> Path:
     """Inside the wheel: ssegen/templates; in a source checkout: the top-level templates/."""
     packaged = Path(str(resources.files("ssegen"))) / "templates"
-    return packaged if packaged.is_dir() else Path(__file__).resolve().parent.parent / "templates"
+    return packaged if packaged.is_dir() else Path(__file__).resolve().parents[2] / "templates"
 
 
 @cache
@@ -79,7 +79,7 @@ def render_catalog(catalog: ir.Catalog) -> dict[str, str]:
 
 
 def render_docs(catalog: ir.Catalog) -> str:
-    """The Markdown contract page of a catalog (ssegen.catalog.docs)."""
+    """The Markdown contract page of a catalog (facts from `contract_page`)."""
     template = environment().get_template("docs.md.jinja")
     return template.render(
         catalog=catalog, header=header(catalog, "<!--") + " -->", streams=stream_docs(catalog)

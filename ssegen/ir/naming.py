@@ -1,6 +1,6 @@
 """Python names for spec names: one place decides them, so collisions are caught once.
 
-Spec names are already limited by the patterns in `spec.py`; here they become
+Spec names are already limited by the patterns in `ssegen.spec.model`; here they become
 identifiers. Python keywords are escaped with a trailing underscore (PEP 8's
 convention: `class` -> `class_`), never refused.
 """

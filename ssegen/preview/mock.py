@@ -25,7 +25,7 @@ from types import ModuleType
 from typing import Any
 
 from ssegen import ir
-from ssegen.catalog.samples import samples
+from ssegen.preview.samples import samples
 from ssegen.runtime import MemoryBroker, TopicSpec
 from ssegen.runtime.brokers import Subscription, TopicClosedError
 

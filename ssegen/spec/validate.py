@@ -15,8 +15,8 @@ import typing
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from ssegen.loader import Document, Loc
-from ssegen.spec import Spec
+from ssegen.spec.loader import Document, Loc
+from ssegen.spec.model import Spec
 
 _ROUNDS = 50
 # Stand-ins for missing top-level keys, so the streams are still checked.

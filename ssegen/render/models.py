@@ -14,7 +14,7 @@ from typing import Any
 from datamodel_code_generator import LiteralType, generate
 from datamodel_code_generator.enums import DataModelType, InputFileType
 from datamodel_code_generator.format import Formatter, PythonVersion
-from ssegen.keywords import for_models
+from ssegen.spec.keywords import for_models
 from ssegen.text import one_line
 
 

@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from ssegen.catalog.markdown import md_code
+from ssegen.render.markdown import md_code
 
 Schema = dict[str, Any]
 _DEFS = "#/$defs/"

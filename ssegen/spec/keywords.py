@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, Literal
 
-from ssegen.patterns import pattern_problem
+from ssegen.spec.patterns import pattern_problem
 
 Kind = Literal["schema", "schemas", "named", "value"]
 

@@ -21,11 +21,11 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from ssegen import ir
-from ssegen.catalog.memory_import import import_rendered
-from ssegen.catalog.mock import PreviewBroker, StreamPlan, mock_service, plan_stream
-from ssegen.catalog.openapi import openapi_document
+from ssegen.memory_import import import_rendered
 from ssegen.pipeline import build_catalogs
-from ssegen.render import render_catalog
+from ssegen.preview.mock import PreviewBroker, StreamPlan, mock_service, plan_stream
+from ssegen.render.openapi import openapi_document
+from ssegen.render.package import render_catalog
 from ssegen.runtime import Broker
 from ssegen.runtime.docs import SCALAR_CDN, add_event_catalog
 from starlette.responses import RedirectResponse

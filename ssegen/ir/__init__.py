@@ -1,6 +1,7 @@
 """The IR: what the templates render, with every Python name already decided.
 
-Frozen dataclasses only. Strings meant for Python source are either
+Frozen dataclasses only, built by `ssegen.ir.lower` (names from `naming`,
+parameters from `params`). Strings meant for Python source are either
 identifiers checked by `lower.py` or `*_literal`/`annotation` fields built from
 `repr()` of spec values: templates paste nothing else into code.
 """

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from ssegen import ir
-from ssegen.catalog import openapi
-from ssegen.catalog.fields import FieldRow, constraints_md, field_rows, is_object, type_md
-from ssegen.catalog.frames import example_frames
-from ssegen.catalog.markdown import md_code
-from ssegen.runtime.topic import MISSED_EVENT
+from ssegen.render import openapi
+from ssegen.render.field_tables import FieldRow, constraints_md, field_rows, is_object, type_md
+from ssegen.render.frames import example_frames
+from ssegen.render.markdown import md_code
+from ssegen.wire import MISSED_EVENT
 
 
 @dataclass(frozen=True)

@@ -22,10 +22,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from ssegen import ir
-from ssegen.catalog import components as c
-from ssegen.catalog import runtime_components as shared
-from ssegen.catalog.markdown import md_code, md_inline
-from ssegen.diagnostics import Diagnostic, Position, SpecError
+from ssegen.render import openapi_events as c
+from ssegen.render import openapi_runtime as shared
+from ssegen.render.markdown import md_code, md_inline
+from ssegen.spec.diagnostics import Diagnostic, Position, SpecError
 
 OPENAPI_VERSION = "3.2.0"
 Document = dict[str, Any]

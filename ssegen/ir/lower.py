@@ -11,17 +11,14 @@ from typing import Any
 
 from jsonschema.exceptions import SchemaError
 from ssegen import ir
-from ssegen.loader import Document, Loc
-from ssegen.naming import constant, pascal, snake
-from ssegen.params import lower_param
-from ssegen.patterns import SpecValidator, spec_validator
-from ssegen.schemas import Resolver
-from ssegen.spec import Event, Spec, Stream
-
-# The runtime's default (ssegen.runtime.stream.DEFAULT_MAX_BODY), written into
-# every generated spec so that the limit reads where the stream is declared.
-DEFAULT_MAX_BODY = 1_048_576
+from ssegen.ir.naming import constant, pascal, snake
+from ssegen.ir.params import lower_param
+from ssegen.ir.refs import Resolver
+from ssegen.spec.loader import Document, Loc
+from ssegen.spec.model import Event, Spec, Stream
+from ssegen.spec.patterns import SpecValidator, spec_validator
 from ssegen.text import one_line
+from ssegen.wire import DEFAULT_MAX_BODY  # written into every StreamSpec with a body
 
 # Names the generated modules import or define themselves.
 RESERVED = frozenset(

@@ -13,9 +13,9 @@ from typing import Any
 
 from jsonschema.exceptions import SchemaError
 from ssegen import ir
-from ssegen.loader import Document, Loc
-from ssegen.naming import escape_keyword, snake
-from ssegen.patterns import SpecValidator, spec_validator
+from ssegen.ir.naming import escape_keyword, snake
+from ssegen.spec.loader import Document, Loc
+from ssegen.spec.patterns import SpecValidator, spec_validator
 from ssegen.text import one_line
 
 _SCALARS = {"string": "str", "integer": "int", "number": "float", "boolean": "bool"}

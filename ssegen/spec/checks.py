@@ -9,8 +9,8 @@ from __future__ import annotations
 import keyword
 import re
 
-from ssegen.loader import Document
-from ssegen.spec import (
+from ssegen.spec.loader import Document
+from ssegen.spec.model import (
     EVENT_NAME,
     HEADER_NAME,
     PARAM_NAME,

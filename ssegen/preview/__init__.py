@@ -1,0 +1,5 @@
+"""`ssegen serve`: the specs built in memory and served by mocks over the real runtime.
+
+The one part of ssegen outside `runtime/` that imports the runtime (and FastAPI):
+it serves, the build pipeline never does.
+"""
