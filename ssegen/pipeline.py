@@ -19,10 +19,9 @@ from ssegen.ir.refs import Resolver
 from ssegen.render.models import ModelError
 from ssegen.render.package import render_catalog, render_openapi
 from ssegen.smoke import check_packages
-from ssegen.spec.checks import check_spec, route_key
+from ssegen.spec.checks import Routes, check_routes, check_spec
 from ssegen.spec.diagnostics import Diagnostic, Position, SpecError
 from ssegen.spec.loader import Document, load
-from ssegen.spec.model import Spec
 from ssegen.spec.validate import validate
 from ssegen.text import one_line
 
@@ -77,7 +76,7 @@ def build_catalogs(paths: Sequence[Path]) -> list[ir.Catalog]:
     workspace = _Workspace(roots)
     catalogs: list[ir.Catalog] = []
     packages: dict[str, str] = {}
-    routes: dict[tuple[str, str], tuple[str, str]] = {}
+    routes: Routes = {}
     for path in files:
         doc = workspace.document(path)
         if isinstance(doc.data, dict) and "streams" not in doc.data and "schemas" in doc.data:
@@ -86,7 +85,7 @@ def build_catalogs(paths: Sequence[Path]) -> list[ir.Catalog]:
         if spec is None:
             continue
         check_spec(doc, spec)
-        _check_routes_across_files(doc, spec, routes)
+        check_routes(doc, spec, routes)
         package = spec.package or package_from_stem(path.stem)
         if package in packages or package in _RESERVED_PACKAGES:
             why = (
@@ -106,21 +105,6 @@ def build_catalogs(paths: Sequence[Path]) -> list[ir.Catalog]:
     return catalogs
 
 
-def _check_routes_across_files(
-    doc: Document, spec: Spec, routes: dict[tuple[str, str], tuple[str, str]]
-) -> None:
-    """One OpenAPI document describes every spec: two files cannot serve one method and path."""
-    for name, stream in spec.streams.items():
-        key = (stream.method, route_key(stream.path))
-        owner = routes.setdefault(key, (doc.path, name))
-        if owner[0] != doc.path:
-            doc.error(
-                ("streams", name, "path"),
-                f"stream '{owner[1]}' of {owner[0]} already serves {stream.method} {stream.path};"
-                " the event catalog describes both files, so each route needs its own path",
-            )
-
-
 def build_files(paths: Sequence[Path], *, openapi_31: bool = False) -> dict[str, str]:
     """Every generated file for the specs under `paths`, rendered in memory.
 
@@ -137,10 +121,7 @@ def build_files(paths: Sequence[Path], *, openapi_31: bool = False) -> dict[str,
             files.update(render_catalog(catalog))
         except ModelError as exc:
             problems.append(Diagnostic(catalog.source, Position(), one_line(exc, 400)))
-    try:
-        files.update(render_openapi(catalogs, openapi_31=openapi_31))
-    except SpecError as exc:
-        problems.extend(exc.diagnostics)
+    files.update(render_openapi(catalogs, openapi_31=openapi_31))
     if not problems:
         problems.extend(check_packages(files, catalogs))
     if problems:

@@ -1,12 +1,48 @@
-"""Names and limits on the wire that the generator and the runtime must agree on.
+"""What the generator and the runtime must agree on about the wire: names, limits, framing.
 
-Dependency-free on purpose: the generator (build, check) imports it without
-importing the runtime, and so FastAPI; the runtime imports it to send what the
-generated contract and docs promise.
+The generator (build, check) imports it without importing the runtime, and so
+FastAPI; the runtime imports it to send what the generated contract and docs
+show. Only pydantic-core, which both sides already load, is imported.
 """
+
+from __future__ import annotations
+
+import pydantic_core
 
 MISSED_EVENT = "ssegen.missed"
 """The event that tells a resuming topic subscriber it missed events (ssegen.runtime.topic)."""
 
 DEFAULT_MAX_BODY = 1_048_576
 """Bytes (1 MiB): the request body limit of a stream with a body that sets no `max_body`."""
+
+
+def json_payload(value: object) -> bytes:
+    """Compact JSON through pydantic's own writer, by alias (models, root models, plain data).
+
+    Fields that are None are left out: in the spec's JSON Schema an optional
+    property is absent, not null, so `{"finish_reason": null}` would break the
+    contract the event catalog publishes.
+    """
+    serializer = getattr(type(value), "__pydantic_serializer__", None)
+    if serializer is not None:
+        payload: bytes = serializer.to_json(value, by_alias=True, exclude_none=True)
+        return payload
+    return pydantic_core.to_json(value, by_alias=True, exclude_none=True)
+
+
+def text_payload(text: str) -> bytes:
+    """The payload part of `data:` lines for a text: each line break starts a new `data: ` line.
+
+    WHATWG: lines end with CRLF, a lone CR or a lone LF, so all three split
+    lines; the client joins the `data` lines with LF. Nothing else is a line
+    break there: U+2028, NUL and the other characters `str.splitlines` would
+    split on travel as they are.
+    """
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text.replace("\n", "\ndata: ").encode()
+
+
+def event_prefix(name: str) -> bytes:
+    """The `event:` line and the start of the first `data:` line of an event called `name`."""
+    return b"event: " + name.encode() + b"\ndata: "

@@ -64,7 +64,6 @@ class Stream:
     method_name: str  # service method and route function name
     error_hook: str  # service method that builds the error event
     const_name: str  # the StreamSpec constant
-    class_prefix: str
     union_name: str
     http_method: str
     path: str
@@ -107,7 +106,6 @@ class Catalog:
     title: str
     version: str
     description: str | None
-    class_prefix: str
     service_class: str
     defs: dict[str, dict[str, Any]]  # JSON Schemas by model class name
     streams: tuple[Stream, ...]

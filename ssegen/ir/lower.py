@@ -17,6 +17,7 @@ from ssegen.ir.refs import Resolver
 from ssegen.spec.loader import Document, Loc
 from ssegen.spec.model import Event, Spec, Stream
 from ssegen.spec.patterns import SpecValidator, spec_validator
+from ssegen.spec.schema_walk import defs_name
 from ssegen.text import one_line
 from ssegen.wire import DEFAULT_MAX_BODY  # written into every StreamSpec with a body
 
@@ -125,7 +126,6 @@ def lower(doc: Document, spec: Spec, resolver: Resolver, package: str, source: s
         title=spec.info.title,
         version=spec.info.version,
         description=spec.info.description,
-        class_prefix=prefix,
         service_class=service_class,
         defs=dict(sorted(resolver.defs.items())),
         streams=streams,
@@ -182,7 +182,6 @@ def _stream(
         method_name=method_name,
         error_hook=error_hook,
         const_name=constants.claim(constant(name), owner, loc),
-        class_prefix=prefix,
         union_name=classes.claim(f"{prefix}Event", f"the event union of {owner}", loc),
         http_method=stream.method,
         path=stream.path,
@@ -292,8 +291,7 @@ def _model(
 ) -> str:
     """The model class of a payload or body: the referenced schema's, or a new one."""
     if isinstance(schema, dict) and set(schema) == {"$ref"}:
-        target = resolver.rewrite(doc, schema, loc).get("$ref", "#")
-        return str(target).removeprefix("#/$defs/") if target != "#" else "Any"
+        return defs_name(resolver.rewrite(doc, schema, loc)) or "Any"
     classes.claim(name, owner, loc)
     resolver.defs[name] = resolver.rewrite(doc, schema, loc)
     return name

@@ -18,6 +18,7 @@ from jsonschema.exceptions import SchemaError
 from ssegen.ir.naming import pascal
 from ssegen.spec import keywords
 from ssegen.spec.loader import Document, Loc
+from ssegen.spec.schema_walk import defs_ref, in_place_refs
 
 Schema = dict[str, Any]
 _LOCAL = "#/schemas/"
@@ -97,7 +98,7 @@ class Resolver:
         todo = [start]
         while todo:
             name = todo.pop()
-            for target in _in_place_refs(self.defs.get(name)):
+            for target in in_place_refs(self.defs.get(name)):
                 if target == start:
                     path = [name]
                     while path[-1] != start:
@@ -164,8 +165,8 @@ class Resolver:
             )
             return "#"
         if target is self.doc:
-            return "#/$defs/" + pascal(name)
-        return "#/$defs/" + self._define(target, name, schemas[name], ("schemas", name))
+            return defs_ref(pascal(name))
+        return defs_ref(self._define(target, name, schemas[name], ("schemas", name)))
 
     def _sibling(self, doc: Document, file_part: str, loc: Loc) -> Document | None:
         relative = PurePosixPath(file_part)
@@ -186,17 +187,3 @@ class Resolver:
             doc.error(loc, f"$ref file '{file_part}' could not be loaded")
             return None
         return sibling
-
-
-def _in_place_refs(schema: Any) -> list[str]:
-    """The `$defs` names `schema` is made of in place: its `$ref` and its `allOf` members."""
-    if not isinstance(schema, dict):
-        return []
-    found = []
-    ref = schema.get("$ref")
-    if isinstance(ref, str) and ref.startswith("#/$defs/"):
-        found.append(ref.removeprefix("#/$defs/"))
-    members = schema.get("allOf")
-    for member in members if isinstance(members, list) else []:
-        found.extend(_in_place_refs(member))
-    return found

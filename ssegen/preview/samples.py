@@ -13,9 +13,9 @@ from typing import Any
 
 from ssegen import ir
 from ssegen.spec.patterns import spec_validator
+from ssegen.spec.schema_walk import defs_name
 
 Schema = dict[str, Any]
-_DEFS = "#/$defs/"
 _DEPTH = 8
 # A valid value of each format the models type (keywords.FORMATS).
 _FORMAT_SAMPLES: dict[Any, str] = {
@@ -32,9 +32,9 @@ _FORMAT_SAMPLES: dict[Any, str] = {
 def _synthesize(schema: Any, defs: dict[str, Schema], depth: int = 0) -> Any:
     if not isinstance(schema, dict) or depth > _DEPTH:
         return None
-    target = schema.get("$ref")
-    if isinstance(target, str) and target.startswith(_DEFS):
-        return _synthesize(defs.get(target.removeprefix(_DEFS), {}), defs, depth + 1)
+    name = defs_name(schema)
+    if name is not None:
+        return _synthesize(defs.get(name, {}), defs, depth + 1)
     for keyword in ("const", "default"):
         if keyword in schema:
             return schema[keyword]

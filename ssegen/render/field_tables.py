@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ssegen.render.markdown import md_code
+from ssegen.spec.schema_walk import defs_name, resolve
 
 Schema = dict[str, Any]
-_DEFS = "#/$defs/"
 _MAX_DEPTH = 6
 
 
@@ -29,22 +29,6 @@ class FieldRow:
     description: str | None  # raw spec text
 
 
-def _ref_name(schema: Schema) -> str | None:
-    target = schema.get("$ref")
-    return (
-        target.removeprefix(_DEFS) if isinstance(target, str) and target.startswith(_DEFS) else None
-    )
-
-
-def resolve(schema: Any, defs: dict[str, Schema]) -> Schema:
-    """`schema` with its `$ref` chain followed (to `{}` when a name is unknown)."""
-    seen: set[str] = set()
-    while isinstance(schema, dict) and (name := _ref_name(schema)) is not None and name not in seen:
-        seen.add(name)
-        schema = defs.get(name, {})
-    return schema if isinstance(schema, dict) else {}
-
-
 def _value(value: Any) -> str:
     """A value of the schema as a code span: strings as they are, everything else as JSON."""
     return md_code(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
@@ -53,7 +37,7 @@ def _value(value: Any) -> str:
 def type_md(schema: Any, defs: dict[str, Schema]) -> str:
     if not isinstance(schema, dict):
         return "any"
-    name = _ref_name(schema)
+    name = defs_name(schema)
     if name is not None:
         return md_code(name)
     kind = schema.get("type")
@@ -137,7 +121,7 @@ def field_rows(schema: Any, defs: dict[str, Schema]) -> tuple[FieldRow, ...]:
 def _object_rows(
     schema: Any, defs: dict[str, Schema], prefix: str, seen: frozenset[str], rows: list[FieldRow]
 ) -> None:
-    name = _ref_name(schema) if isinstance(schema, dict) else None
+    name = defs_name(schema)
     if name in seen or len(seen) > _MAX_DEPTH:
         return
     seen = seen | {name} if name else seen

@@ -1,20 +1,20 @@
 """A stream's spec examples as the frames a client receives (WHATWG HTML, "Server-sent events").
 
-The OpenAPI document (`serializedValue`), the contract pages and the mock
-service show the same frames: `event:` line, `data:` line(s), `id:` line in
-resumable streams, blank line. They follow the runtime's framing
-(`ssegen.runtime.encoding`): compact JSON on one `data:` line, text split on
-line breaks into one `data:` line each, and an empty `data:` line for an
-event without payload (browsers drop an event that has none).
+The OpenAPI document (`serializedValue`) and the contract pages show the
+frames the runtime sends: `event:` line, `data:` line(s), `id:` line in
+resumable streams, blank line. The `event:` line and the payload come from the
+runtime's own writers in `ssegen.wire` (compact JSON by pydantic's writer on
+one `data:` line; text split on line breaks into one `data:` line each), and an
+event without payload has an empty `data:` line (browsers drop one without).
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from ssegen import ir
+from ssegen.wire import event_prefix, json_payload, text_payload
 
 
 @dataclass(frozen=True)
@@ -33,16 +33,14 @@ class Frame:
 def payload_text(event: ir.Event, value: Any) -> str:
     """The text after `data: ` (line breaks of a text payload become further `data: ` lines)."""
     if event.payload == "json":
-        # What pydantic's writer emits: compact separators, non-ASCII as is.
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        return json_payload(value).decode()
     if event.payload == "text":
-        text = str(value).replace("\r\n", "\n").replace("\r", "\n")
-        return text.replace("\n", "\ndata: ")
+        return text_payload(str(value)).decode()
     return ""
 
 
 def frame_text(event: ir.Event, value: Any, event_id: str | None) -> str:
-    lines = f"event: {event.name}\ndata: {payload_text(event, value)}\n"
+    lines = f"{event_prefix(event.name).decode()}{payload_text(event, value)}\n"
     if event_id is not None:
         lines += f"id: {event_id}\n"
     return lines + "\n"

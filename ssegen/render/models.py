@@ -13,7 +13,7 @@ from typing import Any
 
 from datamodel_code_generator import LiteralType, generate
 from datamodel_code_generator.enums import DataModelType, InputFileType
-from datamodel_code_generator.format import Formatter, PythonVersion
+from datamodel_code_generator.format import PythonVersion
 from ssegen.spec.keywords import for_models
 from ssegen.text import one_line
 
@@ -33,7 +33,7 @@ def render_models(defs: dict[str, dict[str, Any]], header: str) -> str:
                 input_file_type=InputFileType.JsonSchema,
                 output_model_type=DataModelType.PydanticV2BaseModel,
                 target_python_version=PythonVersion.PY_311,
-                formatters=[Formatter.BLACK, Formatter.ISORT],
+                formatters=[],  # formatted once, with the other modules (package._format)
                 custom_file_header=header,
                 disable_timestamp=True,
                 skip_root_model=True,

@@ -16,7 +16,6 @@ stream has exactly one operation, so nothing is repeated.
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
@@ -25,18 +24,15 @@ from ssegen import ir
 from ssegen.render import openapi_events as c
 from ssegen.render import openapi_runtime as shared
 from ssegen.render.markdown import md_code, md_inline
-from ssegen.spec.diagnostics import Diagnostic, Position, SpecError
 
 OPENAPI_VERSION = "3.2.0"
 Document = dict[str, Any]
 
 _NO_CONTENT = "Nothing more to send; do not reconnect (EventSource stops on 204)."
-_TEMPLATE = re.compile(r"\{[^}]*\}")
 
 
 def openapi_document(catalogs: Sequence[ir.Catalog]) -> Document:
-    """One OpenAPI 3.2.0 document for `catalogs`; a SpecError if two streams share an operation."""
-    _check_operations(catalogs)
+    """One OpenAPI 3.2.0 document for `catalogs` (routes are unique: `spec.checks.check_routes`)."""
     shared_ids = _shared_stream_names(catalogs)
     paths: Document = {}
     schemas: dict[str, Any] = {}
@@ -88,30 +84,6 @@ def _shared_stream_names(catalogs: Sequence[ir.Catalog]) -> set[str]:
     """Stream names used by more than one package: their operationIds get the package prefix."""
     counts = Counter(stream.name for catalog in catalogs for stream in catalog.streams)
     return {name for name, count in counts.items() if count > 1}
-
-
-def _check_operations(catalogs: Sequence[ir.Catalog]) -> None:
-    """Two streams on one method and path (OpenAPI: templated paths match whatever their names)."""
-    seen: dict[tuple[str, str], tuple[ir.Catalog, ir.Stream]] = {}
-    problems = []
-    for catalog in catalogs:
-        for stream in catalog.streams:
-            key = (stream.http_method, _TEMPLATE.sub("{}", stream.path))
-            if key in seen:
-                other_catalog, other = seen[key]
-                problems.append(
-                    Diagnostic(
-                        catalog.source,
-                        Position(),
-                        f"stream '{stream.name}' ({stream.http_method} {stream.path}) and stream "
-                        f"'{other.name}' of {other_catalog.source} ({other.http_method} {other.path}) "
-                        "are one operation; the event catalog cannot describe both",
-                    )
-                )
-            else:
-                seen[key] = (catalog, stream)
-    if problems:
-        raise SpecError(problems)
 
 
 def _operation(catalog: ir.Catalog, stream: ir.Stream, operation_id: str) -> Document:

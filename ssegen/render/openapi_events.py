@@ -22,6 +22,7 @@ from typing import Any
 
 from ssegen import ir
 from ssegen.render.frames import example_frames
+from ssegen.spec.schema_walk import defs_name
 from ssegen.wire import MISSED_EVENT
 
 Schema = dict[str, Any]
@@ -29,7 +30,6 @@ Schema = dict[str, Any]
 MISSED = "ssegen.Missed"  # the branch of `ssegen.missed` (openapi_runtime.py)
 # Keywords whose values are data, not subschemas: a `$ref` key inside them is not a reference.
 _DATA_KEYWORDS = frozenset({"const", "enum", "default", "examples", "example"})
-_DEFS = "#/$defs/"
 COMPONENTS = "#/components/schemas/"
 
 
@@ -57,8 +57,8 @@ def rewrite(schema: Any, catalog: ir.Catalog) -> Any:
         return schema
     result: Schema = {}
     for key, value in schema.items():
-        if key == "$ref" and isinstance(value, str) and value.startswith(_DEFS):
-            result[key] = ref(schema_name(catalog, value.removeprefix(_DEFS)))["$ref"]
+        if key == "$ref" and (name := defs_name(schema)) is not None:
+            result[key] = ref(schema_name(catalog, name))["$ref"]
         elif key in _DATA_KEYWORDS:
             result[key] = value
         else:

@@ -1,8 +1,9 @@
 """Render a catalog's IR to files in memory: {relative path: text}. No I/O.
 
-`build`, `check` and the golden tests all call `render_catalogs`, so they
-cannot disagree. Templates use StrictUndefined; spec strings reach Python
-source only through the `literal`/`docstring`/`comment` filters (`text.py`).
+`build`, `check`, `serve` and the golden tests all render through
+`render_catalog` and `render_openapi`, so they cannot disagree. Templates use
+StrictUndefined; spec strings reach Python source only through the
+`literal`/`docstring`/`comment` filters (`text.py`).
 """
 
 from __future__ import annotations
@@ -97,14 +98,6 @@ def render_openapi(catalogs: Sequence[ir.Catalog], *, openapi_31: bool = False) 
     if openapi_31:
         files[OPENAPI_31] = render_json(downgrade_to_31(document))
     return files
-
-
-def render_catalogs(catalogs: Sequence[ir.Catalog], *, openapi_31: bool = False) -> dict[str, str]:
-    files: dict[str, str] = {}
-    for catalog in catalogs:
-        files.update(render_catalog(catalog))
-    files.update(render_openapi(catalogs, openapi_31=openapi_31))
-    return dict(sorted(files.items()))
 
 
 def _format(source: str) -> str:

@@ -8,7 +8,7 @@ events (handler streams, topic brokers); `encode_event` frames one event;
 server shuts down (`shutdown`).
 """
 
-from .encoding import KEEPALIVE, encode_comment, encode_event, json_payload, text_payload
+from .encoding import KEEPALIVE, encode_comment, encode_event
 from .problems import ProblemError, problem_response
 from .request_body import StreamRoute
 from .response import EventStreamResponse
@@ -40,7 +40,7 @@ __all__ = [
 # `redis` package, so it is imported on first use (module __getattr__ below).
 from typing import TYPE_CHECKING
 
-from ssegen.wire import MISSED_EVENT
+from ssegen.wire import MISSED_EVENT, json_payload, text_payload
 
 from .brokers import (
     Broker,

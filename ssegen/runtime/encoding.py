@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import pydantic_core
+from ssegen.wire import json_payload, text_payload
 
 from .stream import EventSpec, StreamSpec, check_field_value
 
@@ -35,33 +35,6 @@ _END = b"\n\n"
 
 
 PayloadWriter = Callable[[Any], bytes]
-
-
-def json_payload(value: object) -> bytes:
-    """Compact JSON through pydantic's own writer, by alias (models, root models, plain data).
-
-    Fields that are None are left out: in the spec's JSON Schema an optional
-    property is absent, not null, so `{"finish_reason": null}` would break the
-    contract the event catalog publishes.
-    """
-    serializer = getattr(type(value), "__pydantic_serializer__", None)
-    if serializer is not None:
-        payload: bytes = serializer.to_json(value, by_alias=True, exclude_none=True)
-        return payload
-    return pydantic_core.to_json(value, by_alias=True, exclude_none=True)
-
-
-def text_payload(text: str) -> bytes:
-    """The payload part of `data:` lines for a text: each line break starts a new `data: ` line.
-
-    WHATWG: lines end with CRLF, a lone CR or a lone LF, so all three split
-    lines; the client joins the `data` lines with LF. Nothing else is a line
-    break there: U+2028, NUL and the other characters `str.splitlines` would
-    split on travel as they are.
-    """
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return text.replace("\n", "\ndata: ").encode()
 
 
 def _json_body(event: Any) -> bytes:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from ssegen.wire import DEFAULT_MAX_BODY
+from ssegen.wire import DEFAULT_MAX_BODY, event_prefix
 
 PayloadKind = Literal["json", "text", "none"]
 IdsMode = Literal["sequence", "handler"]
@@ -54,7 +54,7 @@ class EventSpec:
             raise ValueError(f"unknown payload kind {self.payload!r} for event {self.name!r}")
         # "data: " keeps its space: the parser strips exactly one space after the
         # colon, so a payload line that itself starts with a space survives.
-        object.__setattr__(self, "prefix", b"event: " + self.name.encode() + b"\ndata: ")
+        object.__setattr__(self, "prefix", event_prefix(self.name))
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,19 +41,43 @@ def check_spec(doc: Document, spec: Spec) -> None:
                 f"schema name '{name}' must match {SCHEMA_NAME.pattern}",
                 key=True,
             )
-    routes: dict[tuple[str, str], str] = {}
     for name, stream in spec.streams.items():
-        loc = ("streams", name)
         if not STREAM_NAME.match(name):
-            doc.error(loc, f"stream name '{name}' must match {STREAM_NAME.pattern}", key=True)
-        route = (stream.method, route_key(stream.path))
-        if route in routes:
             doc.error(
-                (*loc, "path"),
-                f"streams '{routes[route]}' and '{name}' both serve {stream.method} {stream.path}",
+                ("streams", name),
+                f"stream name '{name}' must match {STREAM_NAME.pattern}",
+                key=True,
             )
-        routes.setdefault(route, name)
         _check_stream(doc, name, stream)
+
+
+Routes = dict[tuple[str, str], tuple[str, str]]
+"""(method, route key) -> (spec path, stream name) of the first stream that serves it."""
+
+
+def check_routes(doc: Document, spec: Spec, routes: Routes) -> None:
+    """Two streams on one method and path, in one file or across the files of a run.
+
+    The one route-conflict rule: FastAPI would serve only the first, and the one
+    OpenAPI document of a run could not describe both (templated paths match
+    whatever their parameters are called). `routes` is shared by every file.
+    """
+    own: dict[tuple[str, str], str] = {}
+    for name, stream in spec.streams.items():
+        loc = ("streams", name, "path")
+        route = (stream.method, route_key(stream.path))
+        if route in own:
+            doc.error(
+                loc, f"streams '{own[route]}' and '{name}' both serve {stream.method} {stream.path}"
+            )
+        own.setdefault(route, name)
+        owner_path, owner = routes.setdefault(route, (doc.path, name))
+        if owner_path != doc.path:
+            doc.error(
+                loc,
+                f"stream '{owner}' of {owner_path} already serves {stream.method} {stream.path};"
+                " the event catalog describes both files, so each route needs its own path",
+            )
 
 
 def route_key(path: str) -> str:
