@@ -6,11 +6,21 @@ and its own temporary directory, with persistence off (`--save ''
 --appendonly no`): a restart starts empty, as after losing a cache node.
 `stop()` and `start()` take the server away and bring it back on the same
 port, which is how tests make Redis go away under a running app.
+
+Faults beyond that: `appendonly=True` (with `appendfsync`) persists every
+write to an AOF; `save()` writes a snapshot (`dump.rdb`), which a server
+without AOF loads when it starts again, so `save()`, more writes, `stop()`,
+`start()` rolls the data set back to the snapshot, as a restore or a
+failover to a lagging replica does; `freeze()` and `thaw()` stop and resume
+the process (SIGSTOP, SIGCONT): it keeps its connections but answers
+nothing. `replica_of` makes the server a replica of another one.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -39,9 +49,20 @@ def redis_server_binary() -> str:
 class RedisServer:
     """One redis-server process on a fixed port, which can be stopped and started again."""
 
-    def __init__(self, directory: Path, port: int | None = None) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        port: int | None = None,
+        *,
+        appendonly: bool = False,
+        appendfsync: str = "everysec",
+        replica_of: RedisServer | None = None,
+    ) -> None:
         self.port = port if port is not None else free_port()
         self.directory = directory
+        self.appendonly = appendonly
+        self.appendfsync = appendfsync
+        self.replica_of = replica_of
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -65,7 +86,14 @@ class RedisServer:
                 "--save",
                 "",
                 "--appendonly",
-                "no",
+                "yes" if self.appendonly else "no",
+                "--appendfsync",
+                self.appendfsync,
+                *(
+                    ["--replicaof", "127.0.0.1", str(self.replica_of.port)]
+                    if self.replica_of is not None
+                    else []
+                ),
                 "--dir",
                 str(self.directory),
                 "--protected-mode",
@@ -92,6 +120,32 @@ class RedisServer:
             process.kill()
             process.wait(timeout=10)
 
+    def save(self) -> None:
+        """Write a snapshot now (`SAVE`): the data set a later `start()` comes back with."""
+        reply = self.command("SAVE")
+        if not reply.startswith(b"+OK"):
+            raise RuntimeError(f"SAVE failed: {reply!r}")
+
+    def freeze(self) -> None:
+        """Stop the process (SIGSTOP): connections stay open, nothing is answered."""
+        assert self._process is not None
+        os.kill(self._process.pid, signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        """Resume a frozen process (SIGCONT)."""
+        if self._process is not None and self._process.poll() is None:
+            os.kill(self._process.pid, signal.SIGCONT)
+
+    def command(self, *args: str) -> bytes:
+        """One command over a fresh connection; the raw reply's first chunk."""
+        parts = [b"*%d\r\n" % len(args)]
+        for arg in args:
+            data = arg.encode()
+            parts.append(b"$%d\r\n%s\r\n" % (len(data), data))
+        with socket.create_connection(("127.0.0.1", self.port), timeout=10) as sock:
+            sock.sendall(b"".join(parts))
+            return sock.recv(65536)
+
     def _answers_ping(self) -> bool:
         try:
             with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as sock:
@@ -102,12 +156,19 @@ class RedisServer:
 
 
 @contextmanager
-def redis_server() -> Iterator[RedisServer]:
+def redis_server(
+    *,
+    appendonly: bool = False,
+    appendfsync: str = "everysec",
+    replica_of: RedisServer | None = None,
+) -> Iterator[RedisServer]:
     """A started `RedisServer` in a fresh temporary directory, stopped at the end."""
     with tempfile.TemporaryDirectory(prefix="ssegen-redis-") as directory:
-        server = RedisServer(Path(directory))
+        server = RedisServer(
+            Path(directory), appendonly=appendonly, appendfsync=appendfsync, replica_of=replica_of
+        )
         server.start()
         try:
             yield server
         finally:
-            server.stop()
+            server.stop()  # SIGKILL ends a frozen process too

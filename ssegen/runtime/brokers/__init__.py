@@ -12,7 +12,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .broker import Broker, BrokerError, BrokerUnavailableError, TopicClosedError
+from .broker import (
+    Broker,
+    BrokerError,
+    BrokerUnavailableError,
+    DurabilityError,
+    DurabilityUnsupportedError,
+    TopicClosedError,
+)
 from .default import REDIS_URL_VARIABLE, TOPICS_MODE_VARIABLE, default_broker
 from .entry import Entry
 from .memory import MemoryBroker
@@ -29,6 +36,8 @@ __all__ = [
     "Broker",
     "BrokerError",
     "BrokerUnavailableError",
+    "DurabilityError",
+    "DurabilityUnsupportedError",
     "EndReason",
     "Entry",
     "MemoryBroker",

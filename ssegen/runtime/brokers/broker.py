@@ -29,6 +29,24 @@ class BrokerUnavailableError(BrokerError):
     """
 
 
+class DurabilityError(BrokerError):
+    """A durable publish was not confirmed in time; the event may still be lost.
+
+    The event *was* published (`event_id`) and subscribers may have received
+    it, but Redis did not confirm within the timeout that it is on disk or
+    on enough replicas, so a crash can still lose it. Publishing it again
+    would send it twice.
+    """
+
+    def __init__(self, message: str, event_id: int) -> None:
+        super().__init__(message)
+        self.event_id = event_id
+
+
+class DurabilityUnsupportedError(BrokerError):
+    """The Redis server cannot make the durable publish asked for; nothing was published."""
+
+
 class TopicClosedError(BrokerError):
     """The instance already received its terminal event; nothing follows it.
 

@@ -14,6 +14,15 @@ JavaScript code that parses them as numbers gets them exactly.
 Every entry also records `prev`, the id of the entry before it in the same
 incarnation (0 for the first). Replay checks it: a subscriber at id X that
 is offered an entry whose `prev` is not X has missed events.
+
+`gap` marks an entry written after the store may have lost history: on
+Redis, the first entry after the server changed under the instance (a
+restart, a restored snapshot, a failover; see `redis_streams.py`). Its
+`prev` is the last entry that survived, but events published after that one
+may be gone, so following the chain across it proves nothing: a subscriber
+that reaches it has possibly missed events (unless it was told so already,
+see `Subscription`). The in-memory broker never sets it: its history only
+ever vanishes whole.
 """
 
 from __future__ import annotations
@@ -36,6 +45,7 @@ class Entry:
     prev: int
     wire: bytes
     terminal: bool
+    gap: bool = False
 
 
 def first_id() -> int:

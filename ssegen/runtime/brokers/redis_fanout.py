@@ -18,6 +18,16 @@ The loop also reads a wake stream of its own, and `XADD` to it wakes the
 loop: unlike `CLIENT UNBLOCK`, that cannot race with an `XREAD` still in
 flight, since `XREAD` from an explicit id returns at once when a newer entry
 exists.
+
+Redis changing under the loop: redis-py retries a command once after a
+dropped connection, so the loop can go on reading from a Redis that
+restarted (perhaps empty, perhaps from an older snapshot) or from a promoted
+replica. The loop knows the server it started reading from (its epoch, see
+`redis_streams.py`); an entry written under another one is offered as a
+`gap`, since what was published in between may be lost. A frozen Redis
+(stopped process, a network that drops packets) must not hold subscribers
+forever either: one `XREAD` gets `block_ms` plus `timeout` seconds, after
+which the loop ends every subscription as if Redis had gone away.
 """
 
 from __future__ import annotations
@@ -25,6 +35,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from dataclasses import replace
 from typing import Any
 
 from redis.asyncio import Redis
@@ -41,6 +52,16 @@ logger = logging.getLogger("ssegen.runtime.brokers")
 # can write anything, so a larger read could overflow a buffer that keeps up.
 _READ_COUNT = 128
 
+# The server's epoch: its run id (new at every start, so after a restart or a
+# restored snapshot) and its replication id (new when a replica is promoted or
+# a server takes another's data set). Any change may have cut history short.
+EPOCH_LOCAL = """
+local info = redis.call('INFO', 'server', 'replication')
+local epoch = (string.match(info, 'run_id:(%x+)') or '?') .. ':' ..
+              (string.match(info, 'master_replid:(%x+)') or '?')
+"""
+EPOCH_LUA = EPOCH_LOCAL + "return epoch\n"
+
 
 def redis_id_number(raw: bytes) -> int:
     """The topic id of a stream entry id: entries are added as `<id>-0`."""
@@ -51,8 +72,17 @@ def parse_entry(raw_id: bytes, fields: dict[bytes, bytes], resumable: bool) -> E
     entry_id = redis_id_number(raw_id)
     frame = fields[b"f"]
     return Entry(
-        entry_id, int(fields[b"p"]), wire_bytes(frame, entry_id, resumable), fields[b"t"] == b"1"
+        entry_id,
+        int(fields[b"p"]),
+        wire_bytes(frame, entry_id, resumable),
+        fields[b"t"] == b"1",
+        fields.get(b"g") == b"1",
     )
+
+
+def entry_epoch(fields: dict[bytes, bytes]) -> bytes | None:
+    """The epoch of the server that wrote an entry (None: written before epochs were kept)."""
+    return fields.get(b"e")
 
 
 def stream_items(reply: Any) -> list[tuple[bytes, list[tuple[bytes, dict[bytes, bytes]]]]]:
@@ -74,11 +104,13 @@ def _flat(value: Any) -> list[tuple[bytes, dict[bytes, bytes]]]:
 class Fanout:
     """The local subscribers of one instance and the id read up to."""
 
-    __slots__ = ("cursor", "ready", "subscribers", "topic")
+    __slots__ = ("cursor", "epoch", "ready", "subscribers", "topic")
 
     def __init__(self, topic: TopicSpec, ready: asyncio.Future[None]) -> None:
         self.topic = topic
         self.cursor: bytes | None = None  # None until the last id is known: not read yet
+        # The epoch of the server the cursor's entries come from.
+        self.epoch: bytes | None = b""
         self.ready = ready
         self.subscribers: set[Subscription] = set()
 
@@ -86,9 +118,13 @@ class Fanout:
 class FanoutReader:
     """The per-process `XREAD` loop and the instances it reads (see the module docstring)."""
 
-    def __init__(self, client: Redis, *, prefix: str, block_ms: int, buffer: int) -> None:
+    def __init__(
+        self, client: Redis, *, prefix: str, block_ms: int, buffer: int, timeout: float
+    ) -> None:
         self._client = client
         self._block_ms = block_ms
+        self._timeout = timeout
+        self._epoch_script = client.register_script(EPOCH_LUA)
         self._count = min(_READ_COUNT, buffer)
         self._wake_key = f"{prefix}:wake:{uuid.uuid4().hex}"
         self._wake_cursor = b"0-0"
@@ -113,7 +149,12 @@ class FanoutReader:
         fanout = Fanout(topic, asyncio.get_running_loop().create_future())
         self._fanouts[key] = fanout
         try:
-            top: Any = await self._client.xrevrange(key, count=1)
+            async with asyncio.timeout(self._timeout):
+                async with self._client.pipeline(transaction=False) as pipe:
+                    pipe.xrevrange(key, count=1)
+                    await self._epoch_script(client=pipe)
+                    top, epoch = await pipe.execute()
+            fanout.epoch = bytes(epoch)
             fanout.cursor = bytes(top[0][0]) if top else b"0-0"
         finally:
             if fanout.cursor is None and self._fanouts.get(key) is fanout:
@@ -148,10 +189,11 @@ class FanoutReader:
         self.end_all()
 
     async def _wake(self) -> None:
-        async with self._client.pipeline(transaction=False) as pipe:
-            pipe.xadd(self._wake_key, {b"w": b""}, maxlen=1, approximate=False)
-            pipe.pexpire(self._wake_key, 60_000)
-            await pipe.execute()
+        async with asyncio.timeout(self._timeout):
+            async with self._client.pipeline(transaction=False) as pipe:
+                pipe.xadd(self._wake_key, {b"w": b""}, maxlen=1, approximate=False)
+                pipe.pexpire(self._wake_key, 60_000)
+                await pipe.execute()
 
     def _ensure_running(self) -> None:
         if self._task is None or self._task.done():
@@ -164,12 +206,16 @@ class FanoutReader:
                 for key, fanout in self._fanouts.items():
                     if fanout.cursor is not None:
                         streams[key] = fanout.cursor
-                # redis's stubs want a dict of their key union (dicts are invariant).
-                reply = await self._client.xread(
-                    streams,  # type: ignore[arg-type]
-                    count=self._count,
-                    block=self._block_ms,
-                )
+                # A frozen Redis answers nothing, and a client without a
+                # socket timeout would wait for good: the read gets a deadline
+                # (TimeoutError, an OSError, below).
+                async with asyncio.timeout(self._block_ms / 1000 + self._timeout):
+                    # redis's stubs want a dict of their key union (dicts are invariant).
+                    reply = await self._client.xread(
+                        streams,  # type: ignore[arg-type]
+                        count=self._count,
+                        block=self._block_ms,
+                    )
                 self._deliver(reply)
         except (RedisError, OSError) as exc:
             logger.warning("topic reader lost Redis (%s); subscribers are disconnected", exc)
@@ -188,7 +234,18 @@ class FanoutReader:
             if fanout is None:
                 continue  # its last subscriber left while the read was in flight
             resumable = fanout.topic.resumable
-            batch = [parse_entry(raw_id, fields, resumable) for raw_id, fields in entries]
+            batch = []
+            for raw_id, fields in entries:
+                entry = parse_entry(raw_id, fields, resumable)
+                epoch = entry_epoch(fields)
+                if epoch != fanout.epoch:
+                    # Written by another server than the one the cursor came
+                    # from: the read went on across a restart or a failover.
+                    # Later entries of that server follow this one as usual.
+                    fanout.epoch = epoch
+                    if not entry.gap:
+                        entry = replace(entry, gap=True)
+                batch.append(entry)
             fanout.cursor = entries[-1][0]
             # One read is one batch: each subscriber writes it at once.
             offer_to_all(fanout.subscribers, batch)

@@ -3,11 +3,37 @@
 Each topic instance is one Redis stream, `<prefix>:<stream name>:<key ...>`
 (key values percent-encoded, so no two instances share a key). Publishing
 runs one Lua script, atomically: it refuses an instance that already ended,
-numbers the event (the last id plus one, or the time in microseconds for the
-first event, see `entry.py`), `XADD`s it as `<id>-0` with `MAXLEN ~ keep`
+numbers the event (see below), `XADD`s it as `<id>-0` with `MAXLEN ~ keep`
 and refreshes the instance's expiry (`PEXPIRE ttl`). An entry holds the
-encoded frame without its `id:` line (`f`), the terminal flag (`t`) and the
-previous id (`p`).
+encoded frame without its `id:` line (`f`), the terminal flag (`t`), the
+previous id (`p`), the epoch of the server that wrote it (`e`) and the gap
+flag (`g`, see `entry.py`).
+
+Redis going back in time. A restart from an older snapshot or an AOF that
+lost its last second, or a failover to a replica that lagged, leaves an
+instance whose newest entries are gone although subscribers received them.
+Nothing inside the data set can tell, so every entry records the server's
+epoch (`EPOCH_LUA`: its run id, new at every start, and its replication id,
+new at every promotion). The script compares it with the epoch of the
+newest surviving entry; when they differ, or when this process itself
+handed out a higher id for the instance than Redis still has, history may
+have been cut after that entry, and the new entry:
+
+- is a `gap`: a subscriber that would cross it is told it may have missed
+  events (`resume_plan.py`), instead of silently following the chain;
+- takes its id from the clock: `max(last + 1, Redis TIME in µs, this
+  process's clock in µs, the last id this process handed out here + 1)`.
+  Within one epoch ids stay `last + 1`, so they lag far behind the clock
+  (an instance's ids advance one per event, the clock a million per second),
+  and after a rollback the clock is past every id handed out before, even
+  from a new primary whose clock is somewhat behind.
+
+A subscriber is told `missed` exactly when an event after its id may be
+gone: its id is not followed by the chain (out of retention, expired, lost,
+never issued), a gap lies on its way, or the newest entry comes from an
+earlier epoch (`stale`: events after it may be lost). A Redis restart
+therefore tells every resuming subscriber, even one that lost nothing:
+Redis cannot tell a restart that lost nothing from one that did.
 
 Subscribers read the retained entries with `XRANGE` from their position
 and live entries through this process's one `XREAD BLOCK` loop
@@ -18,13 +44,27 @@ Redis going away: `publish` and `subscribe` raise `BrokerUnavailableError`;
 live subscribers end cleanly (browsers reconnect); the next subscribe after
 Redis is back starts over, and Redis's own restart is just one more way an
 instance can lose events, which subscribers are told about (`missed`).
+Redis freezing (a stopped process, a partition that drops packets): every
+command is bounded by `timeout` seconds, after which it raises
+`BrokerUnavailableError` (a publish may then have happened or not), and the
+`XREAD` loop ends its subscribers the same way.
+
+Durable publishes (`durable=`): `"aof"` returns only once the event is
+fsynced to the server's AOF (`WAITAOF 1 0`, Redis 7.2+; before 7.2, only
+with `appendfsync always`, under which Redis fsyncs every write before it
+answers anyone, readers included); `"replicas"` once `replicas` replicas
+have it (`WAIT`). Neither makes an event that subscribers saw survive a
+crash before it was confirmed; they make a returned publish survive one.
 """
 
 from __future__ import annotations
 
+import asyncio
+import time
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import quote
 
 from redis.asyncio import BlockingConnectionPool, Redis
@@ -35,53 +75,82 @@ from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from ..encoding import encode_event
-from .broker import BrokerUnavailableError, TopicClosedError
+from .broker import (
+    BrokerError,
+    BrokerUnavailableError,
+    DurabilityError,
+    DurabilityUnsupportedError,
+    TopicClosedError,
+)
 from .entry import Entry
-from .redis_fanout import FanoutReader, parse_entry
+from .redis_fanout import EPOCH_LOCAL, EPOCH_LUA, FanoutReader, entry_epoch, parse_entry
 from .resume_plan import start_subscription
 from .subscription import ReplayPager, Subscription
 from .topic_spec import TopicSpec
 
-# KEYS[1]: the instance's stream; ARGV: keep, ttl in ms (0: none), frame, terminal flag.
-# Lua numbers are doubles: exact below 2**53, which every id stays under.
-_PUBLISH = """
+# KEYS[1]: the instance's stream; ARGV: keep, ttl in ms (0: none), frame,
+# terminal flag, the least id this process accepts (its last id here + 1, or
+# 0), this process's clock in µs. Returns the id. Lua numbers are doubles:
+# exact below 2**53, which every id stays under (checked).
+_PUBLISH = (
+    EPOCH_LOCAL
+    + """
 local top = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)[1]
+local floor = tonumber(ARGV[5])
 local prev = 0
-local id
+local id = 0
+local gap = '0'
+local cut = true
 if top then
   local fields = top[2]
+  local written = nil
   for i = 1, #fields, 2 do
     if fields[i] == 't' and fields[i + 1] == '1' then
       return redis.error_reply('SSEGEN_TOPIC_CLOSED')
+    elseif fields[i] == 'e' then
+      written = fields[i + 1]
     end
   end
   prev = tonumber(string.match(top[1], '^%d+'))
   id = prev + 1
-else
+  if written == epoch and floor <= id then
+    cut = false
+  else
+    gap = '1'
+  end
+end
+if cut then
+  -- A new instance, or history that may have been cut: ids go on from the clock.
   local now = redis.call('TIME')
-  id = tonumber(now[1]) * 1000000 + tonumber(now[2])
+  local clock = tonumber(now[1]) * 1000000 + tonumber(now[2])
+  local mine = tonumber(ARGV[6])
+  if mine > clock then clock = mine end
+  if clock > id then id = clock end
+end
+if floor > id then id = floor end
+if id >= 9007199254740992 then
+  return redis.error_reply('SSEGEN_ID_RANGE')
 end
 local number = string.format('%.0f', id)
 redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], number .. '-0',
-           'f', ARGV[3], 't', ARGV[4], 'p', string.format('%.0f', prev))
+           'f', ARGV[3], 't', ARGV[4], 'p', string.format('%.0f', prev),
+           'e', epoch, 'g', gap)
 if ARGV[2] ~= '0' then
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
 end
 return number
 """
+)
 
 # Retained entries read per XRANGE while replaying.
 REPLAY_PAGE = 500
 
-_UNAVAILABLE = (RedisConnectionError, RedisTimeoutError, OSError)
+# Instances whose last id this process remembers (see the module docstring).
+_REMEMBERED = 4096
 
+Durability = Literal["aof", "replicas"]
 
-@contextmanager
-def _reachable() -> Iterator[None]:
-    try:
-        yield
-    except _UNAVAILABLE as exc:
-        raise BrokerUnavailableError(f"Redis is unavailable: {exc}") from exc
+_UNAVAILABLE = (RedisConnectionError, RedisTimeoutError, OSError)  # TimeoutError is an OSError
 
 
 class RedisBroker:
@@ -89,7 +158,10 @@ class RedisBroker:
 
     Pass a `redis.asyncio.Redis` client made with `decode_responses=False`,
     or use `RedisBroker.from_url`. `buffer` bounds each subscriber's backlog
-    of live events, as in `MemoryBroker`.
+    of live events, as in `MemoryBroker`. `timeout` (seconds) bounds every
+    Redis round trip of a publish or subscribe, and the wait for a durable
+    publish's confirmation. `durable` makes every publish wait until the
+    event is on disk (`"aof"`) or on `replicas` replicas (`"replicas"`).
     """
 
     def __init__(
@@ -99,22 +171,45 @@ class RedisBroker:
         prefix: str = "ssegen",
         buffer: int = 256,
         owns_client: bool = False,
+        timeout: float = 5.0,
+        durable: Durability | None = None,
+        replicas: int = 1,
     ) -> None:
         options: dict[str, Any] = client.connection_pool.connection_kwargs
         if options.get("decode_responses"):
             raise ValueError("RedisBroker needs a client with decode_responses=False")
         if buffer < 1:
             raise ValueError("buffer must be at least 1")
-        timeout = options.get("socket_timeout")
-        # A blocked XREAD must return before the socket times out.
-        block = 5.0 if timeout is None else max(0.05, min(5.0, float(timeout) / 2))
+        if not timeout > 0:
+            raise ValueError("timeout must be positive")
+        if durable not in (None, "aof", "replicas"):
+            raise ValueError("durable must be None, 'aof' or 'replicas'")
+        if replicas < 1:
+            raise ValueError("replicas must be at least 1")
+        socket_timeout = options.get("socket_timeout")
+        # A blocked XREAD must return before the socket times out, and soon
+        # enough for the loop's deadline (block + timeout) to mean "frozen".
+        block = min(5.0, timeout)
+        if socket_timeout is not None:
+            block = max(0.05, min(block, float(socket_timeout) / 2))
         self._client = client
         self._prefix = prefix
         self._buffer = buffer
         self._owns_client = owns_client
+        self._timeout = timeout
+        self._durable = durable
+        self._replicas = replicas
+        # How this server confirms "aof": "waitaof", or "always" (appendfsync
+        # always: nothing to wait for). None: not checked since Redis was
+        # last unreachable (it may be another server now).
+        self._aof_mode: Literal["waitaof", "always"] | None = None
+        # The last id this process handed out per instance, newest last: a
+        # floor for the next one when Redis lost what this process saw.
+        self._issued: OrderedDict[str, int] = OrderedDict()
         self._publish = client.register_script(_PUBLISH)
+        self._epoch = client.register_script(EPOCH_LUA)
         self._reader = FanoutReader(
-            client, prefix=prefix, block_ms=int(block * 1000), buffer=buffer
+            client, prefix=prefix, block_ms=int(block * 1000), buffer=buffer, timeout=timeout
         )
 
     @classmethod
@@ -125,6 +220,9 @@ class RedisBroker:
         prefix: str = "ssegen",
         buffer: int = 256,
         max_connections: int = 64,
+        timeout: float = 5.0,
+        durable: Durability | None = None,
+        replicas: int = 1,
         **options: Any,
     ) -> RedisBroker:
         """A broker on its own client for `url` (`redis://host:port/db`).
@@ -135,7 +233,8 @@ class RedisBroker:
         exception within a few seconds at most. The pool waits (up to 10 s)
         for a free connection rather than failing when `max_connections`
         are busy, as a burst of subscribers would otherwise see. `options`
-        go to the connections and override these defaults.
+        go to the connections and override these defaults; `timeout`,
+        `durable` and `replicas` are the broker's (see `RedisBroker`).
         """
         settings: dict[str, Any] = {
             "socket_connect_timeout": 2.0,
@@ -148,7 +247,15 @@ class RedisBroker:
         pool = BlockingConnectionPool.from_url(
             url, max_connections=max_connections, timeout=10, **settings
         )
-        return cls(Redis.from_pool(pool), prefix=prefix, buffer=buffer, owns_client=True)
+        return cls(
+            Redis.from_pool(pool),
+            prefix=prefix,
+            buffer=buffer,
+            owns_client=True,
+            timeout=timeout,
+            durable=durable,
+            replicas=replicas,
+        )
 
     def key(self, topic: TopicSpec, key: tuple[str, ...]) -> str:
         """The Redis key of one instance."""
@@ -156,43 +263,129 @@ class RedisBroker:
         parts = "".join(":" + quote(part, safe="") for part in key)
         return f"{self._prefix}:{topic.stream.name}{parts}"
 
+    @contextmanager
+    def _reachable(self) -> Iterator[None]:
+        try:
+            yield
+        except _UNAVAILABLE as exc:
+            self._aof_mode = None  # look again: it may be another server when it is back
+            detail = str(exc) or f"no answer within {self._timeout:g} s"
+            raise BrokerUnavailableError(f"Redis is unavailable: {detail}") from exc
+
     async def publish(self, topic: TopicSpec, key: tuple[str, ...], event: object) -> int:
         redis_key = self.key(topic, key)
         frame = encode_event(topic.stream, event)  # TypeError for a foreign event
         terminal = b"1" if topic.stream.by_class[type(event)].terminal else b"0"
         ttl_ms = 0 if topic.ttl is None else max(1, round(topic.ttl * 1000))
-        with _reachable():
-            try:
-                number = await self._publish(
-                    keys=[redis_key], args=[topic.keep, ttl_ms, frame, terminal]
-                )
-            except ResponseError as exc:
-                if "SSEGEN_TOPIC_CLOSED" in str(exc):
-                    raise TopicClosedError(
-                        f"topic {topic.stream.name!r} {key!r} has ended"
-                    ) from None
-                raise
-        return int(number)
+        issued = self._issued.get(redis_key)
+        floor = 0 if issued is None else issued + 1
+        args = [topic.keep, ttl_ms, frame, terminal, floor, time.time_ns() // 1000]
+        with self._reachable():
+            async with asyncio.timeout(self._timeout):
+                if self._durable == "aof" and self._aof_mode is None:
+                    self._aof_mode = await self._check_aof()
+                try:
+                    number, confirmed = await self._run_publish(redis_key, args)
+                except ResponseError as exc:
+                    if "SSEGEN_TOPIC_CLOSED" in str(exc):
+                        raise TopicClosedError(
+                            f"topic {topic.stream.name!r} {key!r} has ended"
+                        ) from None
+                    if "SSEGEN_ID_RANGE" in str(exc):
+                        raise BrokerError(
+                            f"topic {topic.stream.name!r} {key!r} ran out of ids below 2**53"
+                        ) from None
+                    raise
+        event_id = int(number)
+        self._remember(redis_key, event_id)
+        if not confirmed:
+            where = "on disk" if self._durable == "aof" else f"on {self._replicas} replica(s)"
+            raise DurabilityError(
+                f"event {event_id} was published but Redis did not confirm it {where} "
+                f"within {self._timeout:g} s",
+                event_id,
+            )
+        return event_id
+
+    async def _run_publish(self, redis_key: str, args: list[Any]) -> tuple[Any, bool]:
+        """Run the script (and the durability wait, on the same connection)."""
+        if self._durable is None or (self._durable == "aof" and self._aof_mode == "always"):
+            return await self._publish(keys=[redis_key], args=args), True
+        # WAIT and WAITAOF wait for this connection's own writes: one pipeline.
+        # Half the timeout, so that an unconfirmed event is reported as such.
+        wait_ms = max(1, int(self._timeout * 500))
+        async with self._client.pipeline(transaction=False) as pipe:
+            await self._publish(keys=[redis_key], args=args, client=pipe)
+            if self._durable == "aof":
+                pipe.execute_command("WAITAOF", 1, 0, wait_ms)
+            else:
+                pipe.execute_command("WAIT", self._replicas, wait_ms)
+            number, acks = await pipe.execute()
+        if self._durable == "aof":
+            return number, int(acks[0]) >= 1
+        return number, int(acks) >= self._replicas
+
+    async def _check_aof(self) -> Literal["waitaof", "always"]:
+        """How this server can confirm that a write is on disk; raises if it cannot."""
+        server: Any = await self._client.info("server")
+        persistence: Any = await self._client.info("persistence")
+        version = str(server.get("redis_version", "0"))
+        if not int(persistence.get("aof_enabled", 0)):
+            raise DurabilityUnsupportedError(
+                f"durable='aof' needs the append-only file: Redis {version} at "
+                "this URL runs with appendonly no"
+            )
+        if tuple(int(part) for part in version.split(".")[:2]) >= (7, 2):
+            return "waitaof"
+        try:
+            reply: Any = await self._client.config_get("appendfsync")
+        except ResponseError as exc:
+            raise DurabilityUnsupportedError(
+                f"durable='aof' on Redis {version} (no WAITAOF, which came in 7.2) needs "
+                f"appendfsync always, and CONFIG GET is refused: {exc}"
+            ) from None
+        fsync = reply.get(b"appendfsync", reply.get("appendfsync", b""))
+        fsync = fsync.decode() if isinstance(fsync, bytes) else str(fsync)
+        if fsync != "always":
+            raise DurabilityUnsupportedError(
+                f"durable='aof' on Redis {version} (no WAITAOF, which came in 7.2) needs "
+                f"appendfsync always; this server has appendfsync {fsync}"
+            )
+        return "always"
+
+    def _remember(self, redis_key: str, event_id: int) -> None:
+        issued = self._issued
+        if issued.get(redis_key, 0) < event_id:
+            issued[redis_key] = event_id
+        issued.move_to_end(redis_key)
+        if len(issued) > _REMEMBERED:
+            issued.popitem(last=False)
 
     async def subscribe(
         self, topic: TopicSpec, key: tuple[str, ...], *, after: int | None
     ) -> Subscription:
         redis_key = self.key(topic, key)
         subscription = Subscription(self._buffer)
-        with _reachable():
-            await self._reader.join(redis_key, topic, subscription)
+        with self._reachable():
+            async with asyncio.timeout(self._timeout):
+                await self._reader.join(redis_key, topic, subscription)
             try:
-                async with self._client.pipeline(transaction=False) as pipe:
-                    pipe.xrevrange(redis_key, count=1)
-                    if topic.resumable:
-                        start = "-" if after is None else f"({after}-0"
-                        pipe.xrange(redis_key, min=start, count=REPLAY_PAGE)
-                    replies = await pipe.execute()
+                async with asyncio.timeout(self._timeout):
+                    async with self._client.pipeline(transaction=False) as pipe:
+                        pipe.xrevrange(redis_key, count=1)
+                        await self._epoch(client=pipe)
+                        if topic.resumable:
+                            start = "-" if after is None else f"({after}-0"
+                            pipe.xrange(redis_key, min=start, count=REPLAY_PAGE)
+                        replies = await pipe.execute()
             except BaseException:
                 subscription.close()
                 raise
+        top = replies[0][0] if replies[0] else None
         last = _entries(replies[0], topic)
-        replay = _entries(replies[1], topic) if topic.resumable else []
+        # Written by an earlier server: what came after it may be lost.
+        stale = top is not None and entry_epoch(top[1]) != bytes(replies[1])
+        replay = _entries(replies[2], topic) if topic.resumable else []
         more = self._pager(redis_key, topic) if len(replay) == REPLAY_PAGE else None
         start_subscription(
             subscription,
@@ -201,16 +394,18 @@ class RedisBroker:
             last=last[0] if last else None,
             replay=replay,
             more=more,
+            stale=stale,
         )
         return subscription
 
     def _pager(self, redis_key: str, topic: TopicSpec) -> ReplayPager:
         async def more(position: int) -> list[Entry]:
             try:
-                with _reachable():
-                    reply: Any = await self._client.xrange(
-                        redis_key, min=f"({position}-0", count=REPLAY_PAGE
-                    )
+                with self._reachable():
+                    async with asyncio.timeout(self._timeout):
+                        reply: Any = await self._client.xrange(
+                            redis_key, min=f"({position}-0", count=REPLAY_PAGE
+                        )
             except BrokerUnavailableError:
                 return []  # the live loop ends the subscription the same way
             return _entries(reply, topic)

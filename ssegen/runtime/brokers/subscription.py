@@ -46,6 +46,7 @@ class Subscription:
     """
 
     __slots__ = (
+        "_covered",
         "_ended",
         "_limit",
         "_more",
@@ -67,6 +68,10 @@ class Subscription:
         self._waiter: asyncio.Future[None] | None = None
         self._ended: EndReason | None = None
         self._release: Callable[[], None] | None = None
+        # Gap entries (see entry.py) whose `prev` is at most this id follow
+        # anyway: the holes they stand for were in the history when this
+        # subscriber started, and it was told (`missed`) or is new. -1: none.
+        self._covered = -1
         self.position = 0
         """The id of the last entry delivered (or the resume position)."""
         self.missed = False
@@ -95,8 +100,10 @@ class Subscription:
         missed: bool = False,
         finished: bool = False,
         more: ReplayPager | None = None,
+        covered: int = -1,
     ) -> None:
         self.position = position
+        self._covered = covered
         self._replay = replay
         self._more = more
         self.missed = missed
@@ -132,9 +139,17 @@ class Subscription:
         return not self._pending and not self._replay and self._more is None
 
     def _follows(self, entry: Entry) -> bool:
+        return entry.id > self.position and self._continues(entry, self.position)
+
+    def _continues(self, entry: Entry, position: int) -> bool:
+        """Whether `entry` comes right after `position`, with nothing lost in between."""
+        if entry.gap:
+            # History may be lost before it: only a hole this subscriber
+            # already knows of (or started after) may be crossed.
+            return entry.prev == position and position <= self._covered
         # prev == 0: the first event of a new incarnation of the instance,
         # which follows whatever this subscriber had (see entry.py).
-        return entry.id > self.position and (entry.prev == self.position or entry.prev == 0)
+        return entry.prev == position or entry.prev == 0
 
     def end(self, reason: EndReason) -> None:
         if self._ended is None:
@@ -191,7 +206,7 @@ class Subscription:
         for entry in source:
             if entry.id <= position:
                 continue  # already delivered by the replay (or the other way round)
-            if entry.prev != position and entry.prev != 0:  # see _follows
+            if not self._continues(entry, position):
                 self.end("missed")
                 break
             out.append(entry)
