@@ -40,7 +40,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any
 
 from fastapi import Body, FastAPI
 from pydantic import BaseModel
@@ -71,7 +71,6 @@ class Tick(BaseModel):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class BenchTick:
-    EVENT: ClassVar[str] = "tick"
     data: Tick
 
 

@@ -2,7 +2,7 @@
 """Event classes of Chat Completions 1.0.0: one per event, one union per stream."""
 
 from dataclasses import dataclass
-from typing import ClassVar, Literal, TypeAlias
+from typing import Literal, TypeAlias
 
 from .models import ChatCompletionChunkData, ChatCompletionUsageData, Problem
 
@@ -11,7 +11,6 @@ from .models import ChatCompletionChunkData, ChatCompletionUsageData, Problem
 class ChatCompletionChunk:
     """The `chunk` event of `chat_completion`: A piece of the reply"""
 
-    EVENT: ClassVar[str] = "chunk"
     data: ChatCompletionChunkData
 
 
@@ -19,7 +18,6 @@ class ChatCompletionChunk:
 class ChatCompletionUsage:
     """The `usage` event of `chat_completion`: Token counts, sent once before `done`"""
 
-    EVENT: ClassVar[str] = "usage"
     data: ChatCompletionUsageData
 
 
@@ -30,7 +28,6 @@ class ChatCompletionDone:
     Ends the stream.
     """
 
-    EVENT: ClassVar[str] = "done"
     data: Literal["[DONE]"] = "[DONE]"
 
 
@@ -41,7 +38,6 @@ class ChatCompletionError:
     Sent when the stream fails; ends the stream.
     """
 
-    EVENT: ClassVar[str] = "error"
     data: Problem
 
 

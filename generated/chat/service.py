@@ -4,10 +4,7 @@
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
 
-from .events import (
-    ChatCompletionError,
-    ChatCompletionEvent,
-)
+from .events import ChatCompletionError, ChatCompletionEvent
 from .models import ChatCompletionBody
 
 

@@ -11,11 +11,7 @@ from .events import (
     JobEventsLog,
     JobEventsProgress,
 )
-from .models import (
-    JobEventsCompletedData,
-    JobEventsProgressData,
-    Problem,
-)
+from .models import JobEventsCompletedData, JobEventsProgressData, Problem
 from .router import build_router
 from .service import JobsService
 

@@ -2,7 +2,7 @@
 """Event classes of Jobs API 2.1.0: one per event, one union per stream."""
 
 from dataclasses import dataclass
-from typing import ClassVar, TypeAlias
+from typing import TypeAlias
 
 from .models import JobEventsCompletedData, JobEventsProgressData, Problem
 
@@ -11,7 +11,6 @@ from .models import JobEventsCompletedData, JobEventsProgressData, Problem
 class JobEventsProgress:
     """The `progress` event of `job_events`: Progress update"""
 
-    EVENT: ClassVar[str] = "progress"
     data: JobEventsProgressData
 
 
@@ -19,7 +18,6 @@ class JobEventsProgress:
 class JobEventsLog:
     """The `log` event of `job_events`."""
 
-    EVENT: ClassVar[str] = "log"
     data: str
 
 
@@ -30,7 +28,6 @@ class JobEventsCompleted:
     Ends the stream.
     """
 
-    EVENT: ClassVar[str] = "completed"
     data: JobEventsCompletedData
 
 
@@ -41,7 +38,6 @@ class JobEventsFailed:
     Sent when the stream fails; ends the stream.
     """
 
-    EVENT: ClassVar[str] = "failed"
     data: Problem
 
 

@@ -4,10 +4,7 @@
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
 
-from .events import (
-    JobEventsEvent,
-    JobEventsFailed,
-)
+from .events import JobEventsEvent, JobEventsFailed
 
 
 class JobsService(ABC):

@@ -3,12 +3,7 @@
 
 from ssegen.runtime import EventSpec, StreamSpec
 
-from .events import (
-    JobEventsCompleted,
-    JobEventsFailed,
-    JobEventsLog,
-    JobEventsProgress,
-)
+from .events import JobEventsCompleted, JobEventsFailed, JobEventsLog, JobEventsProgress
 
 JOB_EVENTS = StreamSpec(
     name="job_events",

@@ -4,15 +4,8 @@
 Follow a service's log, with stack traces as multi-line events.
 """
 
-from .events import (
-    TailEvent,
-    TailGap,
-    TailLine,
-    TailRotated,
-)
-from .models import (
-    TailRotatedData,
-)
+from .events import TailEvent, TailGap, TailLine, TailRotated
+from .models import TailRotatedData
 from .router import build_router
 from .service import LogsService
 

@@ -2,7 +2,7 @@
 """Event classes of Log Tail 0.3.0: one per event, one union per stream."""
 
 from dataclasses import dataclass
-from typing import ClassVar, TypeAlias
+from typing import TypeAlias
 
 from .models import TailRotatedData
 
@@ -11,7 +11,6 @@ from .models import TailRotatedData
 class TailLine:
     """The `line` event of `tail`: One log record; a stack trace spans several lines"""
 
-    EVENT: ClassVar[str] = "line"
     data: str
     id: str
 
@@ -20,7 +19,6 @@ class TailLine:
 class TailRotated:
     """The `rotated` event of `tail`: The log file was rotated; the cursor moved to a new file"""
 
-    EVENT: ClassVar[str] = "rotated"
     data: TailRotatedData
     id: str
 
@@ -34,7 +32,6 @@ class TailGap:
     Replaced by `rotated` in 0.4; kept for old dashboards.
     """
 
-    EVENT: ClassVar[str] = "gap"
     id: str
 
 

@@ -3,11 +3,7 @@
 
 from ssegen.runtime import EventSpec, StreamSpec
 
-from .events import (
-    TailGap,
-    TailLine,
-    TailRotated,
-)
+from .events import TailGap, TailLine, TailRotated
 
 TAIL = StreamSpec(
     name="tail",

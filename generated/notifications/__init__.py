@@ -12,10 +12,7 @@ from .events import (
     UserNotificationsNotification,
     UserNotificationsRead,
 )
-from .models import (
-    Notification,
-    UserNotificationsReadData,
-)
+from .models import Notification, UserNotificationsReadData
 from .publishers import AnnouncementsPublisher, UserNotificationsPublisher
 from .router import build_router
 

@@ -2,7 +2,7 @@
 """Event classes of Notifications 1.2.0: one per event, one union per stream."""
 
 from dataclasses import dataclass
-from typing import ClassVar, TypeAlias
+from typing import TypeAlias
 
 from .models import Notification, UserNotificationsReadData
 
@@ -11,7 +11,6 @@ from .models import Notification, UserNotificationsReadData
 class UserNotificationsNotification:
     """The `notification` event of `user_notifications`."""
 
-    EVENT: ClassVar[str] = "notification"
     data: Notification
 
 
@@ -19,7 +18,6 @@ class UserNotificationsNotification:
 class UserNotificationsRead:
     """The `read` event of `user_notifications`: Notifications were read in another tab"""
 
-    EVENT: ClassVar[str] = "read"
     data: UserNotificationsReadData
 
 
@@ -29,8 +27,6 @@ class UserNotificationsAccountClosed:
 
     Ends the stream.
     """
-
-    EVENT: ClassVar[str] = "account_closed"
 
 
 UserNotificationsEvent: TypeAlias = (
@@ -44,7 +40,6 @@ UserNotificationsEvent: TypeAlias = (
 class AnnouncementsAnnouncement:
     """The `announcement` event of `announcements`."""
 
-    EVENT: ClassVar[str] = "announcement"
     data: str
 
 

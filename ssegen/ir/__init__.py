@@ -8,11 +8,19 @@ identifiers checked by `lower.py` or `*_literal`/`annotation` fields built from
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 ParamIn = Literal["path", "query", "header"]
 Payload = Literal["json", "text", "none"]
+
+
+@dataclass(frozen=True)
+class Import:
+    """`from <module> import <names>`; a module starting with "." is the package's own."""
+
+    module: str
+    names: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -22,6 +30,7 @@ class Param:
     py_name: str  # the Python parameter name
     annotation: str  # Python type, e.g. "int" or "Literal['a', 'b'] | None"
     route_annotation: str  # e.g. "Annotated[int, Query(alias='from', ge=0)]"
+    typing: frozenset[str]  # the `typing` names `annotation` uses, e.g. {"Literal"}
     default_literal: str | None  # Python literal of the default; None when required
     schema: dict[str, Any]
     description: str | None
@@ -33,6 +42,7 @@ class Event:
     class_name: str
     payload: Payload
     data_annotation: str | None  # None when payload is "none"
+    typing: frozenset[str]  # the `typing` names `data_annotation` uses
     data_default_literal: str | None  # text events with a const value
     data_schema: dict[str, Any] | None  # rewritten payload schema (refs to #/$defs)
     summary: str | None
@@ -48,6 +58,7 @@ class Topic:
     const_name: str  # the TopicSpec constant
     publisher_class: str
     key: tuple[Param, ...]
+    key_tuple: str  # the instance key as a Python expression of the key parameters
     keep: int
     ttl: float | None
 
@@ -109,6 +120,8 @@ class Catalog:
     service_class: str
     defs: dict[str, dict[str, Any]]  # JSON Schemas by model class name
     streams: tuple[Stream, ...]
+    # Each generated module's imports, by module name (`ssegen.ir.imports`).
+    imports: dict[str, tuple[Import, ...]] = field(default_factory=dict)
 
     @property
     def handler_streams(self) -> tuple[Stream, ...]:

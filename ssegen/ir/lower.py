@@ -7,10 +7,12 @@ value placed in code is turned into a Python literal here with `repr()`.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from jsonschema.exceptions import SchemaError
 from ssegen import ir
+from ssegen.ir.imports import BUILD_ROUTER_LOCALS, RESERVED, module_imports
 from ssegen.ir.naming import constant, pascal, snake
 from ssegen.ir.params import lower_param
 from ssegen.ir.refs import Resolver
@@ -21,75 +23,18 @@ from ssegen.spec.schema_walk import defs_name
 from ssegen.text import one_line
 from ssegen.wire import DEFAULT_MAX_BODY  # written into every StreamSpec with a body
 
-# Names the generated modules import or define themselves.
-RESERVED = frozenset(
-    {
-        "Annotated",
-        "Any",
-        "AsyncIterable",
-        "AsyncIterator",
-        "ABC",
-        "APIRouter",
-        "BaseModel",
-        "Body",
-        "Broker",
-        "ClassVar",
-        "EventSpec",
-        "EventStreamResponse",
-        "Field",
-        "Header",
-        "Literal",
-        "Path",
-        "Query",
-        "RootModel",
-        "StreamRoute",
-        "StreamSpec",
-        "TopicSpec",
-        "abstractmethod",
-        "build_router",
-        "dataclass",
-        "default_broker",
-        "serve",
-        "serve_topic",
-        "Enum",
-    }
-    # What datamodel-code-generator may import into models.py beside the schemas' classes.
-    | {
-        "AnyUrl",
-        "AwareDatetime",
-        "Base64Str",
-        "ConfigDict",
-        "Decimal",
-        "EmailStr",
-        "IPv4Address",
-        "IPv4Network",
-        "IPv6Address",
-        "IPv6Network",
-        "NaiveDatetime",
-        "Optional",
-        "Path",
-        "SecretStr",
-        "StrEnum",
-        "UUID",
-        "UUID1",
-        "UUID3",
-        "UUID4",
-        "UUID5",
-        "Union",
-    }
-)
-
 
 class _Names:
     """One namespace of generated names; a second claim of a name is an error."""
 
-    def __init__(self, doc: Document, what: str) -> None:
+    def __init__(self, doc: Document, what: str, reserved: frozenset[str] = RESERVED) -> None:
         self.doc = doc
         self.what = what
+        self.reserved = reserved
         self.owners: dict[str, str] = {}
 
     def claim(self, name: str, owner: str, loc: Loc) -> str:
-        if name in RESERVED:
+        if name in self.reserved:
             self.doc.error(
                 loc,
                 f"{owner} becomes Python name '{name}', which generated code reserves",
@@ -113,14 +58,15 @@ def lower(doc: Document, spec: Spec, resolver: Resolver, package: str, source: s
         resolver.add_local(name, schema)
     prefix = pascal(package)
     service_class = classes.claim(f"{prefix}Service", f"package '{package}'", ("package",))
-    methods = _Names(doc, "method")
+    # Route functions are defined inside build_router: they must not hide its locals.
+    methods = _Names(doc, "method", RESERVED | BUILD_ROUTER_LOCALS)
     constants = _Names(doc, "constant")
     streams = tuple(
         _stream(doc, name, stream, resolver, classes, methods, constants)
         for name, stream in spec.streams.items()
     )
     resolver.check_cycles()
-    return ir.Catalog(
+    catalog = ir.Catalog(
         package=package,
         source=source,
         title=spec.info.title,
@@ -130,6 +76,7 @@ def lower(doc: Document, spec: Spec, resolver: Resolver, package: str, source: s
         defs=dict(sorted(resolver.defs.items())),
         streams=streams,
     )
+    return replace(catalog, imports=module_imports(catalog))
 
 
 def _stream(
@@ -168,12 +115,14 @@ def _stream(
     topic = None
     if stream.topic is not None:
         key_names = stream.topic.key if stream.topic.key is not None else list(stream.params.path)
+        key = tuple(
+            p for k in key_names for p in params if p.wire_name == k and p.location != "header"
+        )
         topic = ir.Topic(
             const_name=constants.claim(f"{constant(name)}_TOPIC", f"the topic of {owner}", loc),
             publisher_class=classes.claim(f"{prefix}Publisher", f"the publisher of {owner}", loc),
-            key=tuple(
-                p for k in key_names for p in params if p.wire_name == k and p.location != "header"
-            ),
+            key=key,
+            key_tuple=_key_tuple(key),
             keep=stream.topic.keep,
             ttl=stream.topic.ttl,
         )
@@ -248,6 +197,7 @@ def _event(
     class_name = classes.claim(pascal(stream_name) + pascal(name), owner, loc)
     payload: ir.Payload = "none"
     annotation = default = schema = None
+    typing_names: frozenset[str] = frozenset()
     if event.data is not None:
         payload = "json"
         annotation = _model(
@@ -267,7 +217,7 @@ def _event(
             if event.text is True
             else resolver.rewrite(doc, event.text, (*loc, "text"))
         )
-        annotation, default = _text_annotation(doc, schema, (*loc, "text"))
+        annotation, default, typing_names = _text_annotation(doc, schema, (*loc, "text"))
     examples = tuple(event.examples or ())
     _check_examples(doc, resolver, payload, schema, examples, (*loc, "examples"))
     return ir.Event(
@@ -275,6 +225,7 @@ def _event(
         class_name=class_name,
         payload=payload,
         data_annotation=annotation,
+        typing=typing_names,
         data_default_literal=default,
         data_schema=schema,
         summary=event.summary,
@@ -297,14 +248,26 @@ def _model(
     return name
 
 
-def _text_annotation(doc: Document, schema: dict[str, Any], loc: Loc) -> tuple[str, str | None]:
+_LITERAL = frozenset({"Literal"})
+
+
+def _key_tuple(key: tuple[ir.Param, ...]) -> str:
+    """The instance key, `(user_id, str(page),)`: topic keys are strings on every broker."""
+    parts = "".join(f"{p.py_name}," if p.annotation == "str" else f"str({p.py_name})," for p in key)
+    return f"({parts})"
+
+
+def _text_annotation(
+    doc: Document, schema: dict[str, Any], loc: Loc
+) -> tuple[str, str | None, frozenset[str]]:
+    """The data annotation of a text event, its default (a const) and the `typing` names used."""
     if schema.get("type", "string") != "string":
         doc.error(loc, "a text payload's schema must be a string schema")
     if "const" in schema:
         if not isinstance(schema["const"], str):
             doc.error(loc, "a text payload's const must be a string")
-            return "str", None
-        return f"Literal[{schema['const']!r}]", repr(schema["const"])
+            return "str", None, frozenset()
+        return f"Literal[{schema['const']!r}]", repr(schema["const"]), _LITERAL
     if "enum" in schema:
         values = schema["enum"]
         if (
@@ -313,9 +276,9 @@ def _text_annotation(doc: Document, schema: dict[str, Any], loc: Loc) -> tuple[s
             or not all(isinstance(v, str) for v in values)
         ):
             doc.error(loc, "a text payload's enum must be a list of strings")
-            return "str", None
-        return "Literal[" + ", ".join(repr(v) for v in values) + "]", None
-    return "str", None
+            return "str", None, frozenset()
+        return "Literal[" + ", ".join(repr(v) for v in values) + "]", None, _LITERAL
+    return "str", None, frozenset()
 
 
 def _check_examples(

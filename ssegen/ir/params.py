@@ -13,6 +13,7 @@ from typing import Any
 
 from jsonschema.exceptions import SchemaError
 from ssegen import ir
+from ssegen.ir.imports import LOCAL_NAMES
 from ssegen.ir.naming import escape_keyword, snake
 from ssegen.spec.loader import Document, Loc
 from ssegen.spec.patterns import SpecValidator, spec_validator
@@ -45,9 +46,10 @@ def lower_param(
     *,
     required: bool = False,
 ) -> ir.Param | None:
-    annotation = _annotation(doc, location, schema, loc)
-    if annotation is None:
+    typed = _annotation(doc, location, schema, loc)
+    if typed is None:
         return None
+    annotation, typing_names = typed
     py_name = _python_name(snake(wire_name) if location == "header" else wire_name)
     default_literal: str | None = None
     if "default" in schema:
@@ -86,6 +88,7 @@ def lower_param(
         py_name=py_name,
         annotation=annotation,
         route_annotation=f"Annotated[{annotation}, {function}({', '.join(kwargs)})]",
+        typing=typing_names,
         default_literal=default_literal,
         schema=schema,
         description=schema.get("description")
@@ -102,17 +105,18 @@ def _valid_schema(schema: dict[str, Any]) -> bool:
     return True
 
 
-# Names generated code uses beside the parameters; a parameter gets a trailing "_" instead.
-_OWN_NAMES = frozenset({"last_event_id", "body", "self", "service", "broker", "router", "key"})
-
-
 def _python_name(wire_name: str) -> str:
     # Path and query names already match [A-Za-z_][A-Za-z0-9_]*: only keywords change.
     name = escape_keyword(wire_name) if wire_name.isidentifier() else snake(wire_name)
-    return f"{name}_" if name in _OWN_NAMES else name
+    return f"{name}_" if name in LOCAL_NAMES else name
 
 
-def _annotation(doc: Document, location: str, schema: dict[str, Any], loc: Loc) -> str | None:
+# A Python type and the `typing` names it uses.
+Typed = tuple[str, frozenset[str]]
+_LITERAL = frozenset({"Literal"})
+
+
+def _annotation(doc: Document, location: str, schema: dict[str, Any], loc: Loc) -> Typed | None:
     scalar = _scalar(schema)
     if scalar is not None:
         return scalar
@@ -123,7 +127,7 @@ def _annotation(doc: Document, location: str, schema: dict[str, Any], loc: Loc) 
     ):
         item = _scalar(schema["items"])
         if item is not None:
-            return f"list[{item}]"
+            return f"list[{item[0]}]", item[1]
     allowed = "a string, integer, number or boolean schema, or an enum"
     if location != "path":
         allowed += ", or an array of those"
@@ -131,7 +135,7 @@ def _annotation(doc: Document, location: str, schema: dict[str, Any], loc: Loc) 
     return None
 
 
-def _scalar(schema: dict[str, Any]) -> str | None:
+def _scalar(schema: dict[str, Any]) -> Typed | None:
     values = schema.get("enum")
     if values is None and "const" in schema:
         values = [schema["const"]]
@@ -139,7 +143,8 @@ def _scalar(schema: dict[str, Any]) -> str | None:
         if all(isinstance(v, str) for v in values) or all(
             isinstance(v, int) and not isinstance(v, bool) for v in values
         ):
-            return "Literal[" + ", ".join(repr(v) for v in values) + "]"
+            return "Literal[" + ", ".join(repr(v) for v in values) + "]", _LITERAL
         return None
     kind = schema.get("type")
-    return _SCALARS.get(kind) if isinstance(kind, str) else None
+    scalar = _SCALARS.get(kind) if isinstance(kind, str) else None
+    return None if scalar is None else (scalar, frozenset())

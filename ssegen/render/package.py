@@ -64,7 +64,7 @@ def header(catalog: ir.Catalog, prefix: str = "#") -> str:
 def render_catalog(catalog: ir.Catalog) -> dict[str, str]:
     files: dict[str, str] = {}
     base = catalog.package
-    context = {"catalog": catalog, "header": header(catalog), "needs": _imports(catalog)}
+    context = {"catalog": catalog, "header": header(catalog)}
     if catalog.defs:
         files[f"{base}/models.py"] = _format(render_models(catalog.defs, header(catalog)))
     modules = ["__init__", "events", "streams", "router"]
@@ -105,19 +105,3 @@ def _format(source: str) -> str:
     # black parses leniently; a template bug must fail here, not in the user's app.
     compile(formatted, "<generated>", "exec", dont_inherit=True)
     return formatted
-
-
-def _imports(catalog: ir.Catalog) -> dict[str, bool]:
-    """Which optional imports each module needs, so no template emits an unused one."""
-    events = [e for s in catalog.streams for e in s.events]
-    params = [p for s in catalog.streams for p in s.params]
-    return {
-        "events_literal": any("Literal[" in (e.data_annotation or "") for e in events),
-        "params_literal": any("Literal[" in p.annotation for p in params),
-        "annotated": bool(params) or any(s.body is not None for s in catalog.streams),
-        "header": any(p.location == "header" for p in params),
-        "path": any(p.location == "path" for p in params),
-        "query": any(p.location == "query" for p in params),
-        "body": any(s.body is not None for s in catalog.streams),
-        "error_hook": any(s.error_event is not None for s in catalog.handler_streams),
-    }

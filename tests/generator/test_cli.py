@@ -50,8 +50,8 @@ def test_check_prints_a_diff_and_fails_when_stale(
     assert main(["check"]) == 1
     out = capsys.readouterr().out
     assert "--- a/jobs/events.py" in out and "+++ b/jobs/events.py" in out
-    assert '-    EVENT: ClassVar[str] = "progres"' in out
-    assert '+    EVENT: ClassVar[str] = "progress"' in out
+    assert '-    """The `progres` event of `job_events`: Progress update"""' in out
+    assert '+    """The `progress` event of `job_events`: Progress report"""' in out
     assert "Progress report" in out
 
 

@@ -4,13 +4,8 @@
 Formats: typed where the JSON value round-trips unchanged, plain strings otherwise.
 """
 
-from .events import (
-    AccountEventsEvent,
-    AccountEventsSignedUp,
-)
-from .models import (
-    AccountEventsSignedUpData,
-)
+from .events import AccountEventsEvent, AccountEventsSignedUp
+from .models import AccountEventsSignedUpData
 from .router import build_router
 from .service import AccountsService
 

@@ -2,7 +2,7 @@
 """Event classes of Accounts 1.0: one per event, one union per stream."""
 
 from dataclasses import dataclass
-from typing import ClassVar, TypeAlias
+from typing import TypeAlias
 
 from .models import AccountEventsSignedUpData
 
@@ -11,7 +11,6 @@ from .models import AccountEventsSignedUpData
 class AccountEventsSignedUp:
     """The `signed_up` event of `account_events`."""
 
-    EVENT: ClassVar[str] = "signed_up"
     data: AccountEventsSignedUpData
 
 

@@ -4,9 +4,7 @@
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
 
-from .events import (
-    AccountEventsEvent,
-)
+from .events import AccountEventsEvent
 
 
 class AccountsService(ABC):

@@ -3,9 +3,7 @@
 
 from ssegen.runtime import EventSpec, StreamSpec
 
-from .events import (
-    AccountEventsSignedUp,
-)
+from .events import AccountEventsSignedUp
 
 ACCOUNT_EVENTS = StreamSpec(
     name="account_events",

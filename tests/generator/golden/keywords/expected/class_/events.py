@@ -2,7 +2,7 @@
 """Event classes of Keywords 1: one per event, one union per stream."""
 
 from dataclasses import dataclass
-from typing import ClassVar, Literal, TypeAlias
+from typing import Literal, TypeAlias
 
 from .models import ImportClassData
 
@@ -11,7 +11,6 @@ from .models import ImportClassData
 class ImportClass:
     """The `class` event of `import`."""
 
-    EVENT: ClassVar[str] = "class"
     data: ImportClassData
     id: str
 
@@ -20,7 +19,6 @@ class ImportClass:
 class ImportYield:
     """The `yield` event of `import`."""
 
-    EVENT: ClassVar[str] = "yield"
     data: Literal["a", "b"]
     id: str
 
@@ -32,7 +30,6 @@ class ImportNone:
     Ends the stream.
     """
 
-    EVENT: ClassVar[str] = "None"
     id: str
 
 

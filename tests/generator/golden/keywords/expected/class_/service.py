@@ -5,9 +5,7 @@ from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
 from typing import Literal
 
-from .events import (
-    ImportEvent,
-)
+from .events import ImportEvent
 
 
 class ClassService(ABC):

@@ -3,11 +3,7 @@
 
 from ssegen.runtime import EventSpec, StreamSpec
 
-from .events import (
-    ImportClass,
-    ImportNone,
-    ImportYield,
-)
+from .events import ImportClass, ImportNone, ImportYield
 
 IMPORT = StreamSpec(
     name="import",

@@ -2,14 +2,12 @@
 """Event classes of Ping 1: one per event, one union per stream."""
 
 from dataclasses import dataclass
-from typing import ClassVar, TypeAlias
+from typing import TypeAlias
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PingPing:
     """The `ping` event of `ping`."""
-
-    EVENT: ClassVar[str] = "ping"
 
 
 PingEvent: TypeAlias = PingPing

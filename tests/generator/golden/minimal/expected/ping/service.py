@@ -4,9 +4,7 @@
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
 
-from .events import (
-    PingEvent,
-)
+from .events import PingEvent
 
 
 class PingService(ABC):

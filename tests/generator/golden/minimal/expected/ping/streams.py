@@ -3,9 +3,7 @@
 
 from ssegen.runtime import EventSpec, StreamSpec
 
-from .events import (
-    PingPing,
-)
+from .events import PingPing
 
 PING = StreamSpec(
     name="ping",

@@ -2,7 +2,7 @@
 """Event classes of Orders 3.0.0: one per event, one union per stream."""
 
 from dataclasses import dataclass
-from typing import ClassVar, TypeAlias
+from typing import TypeAlias
 
 from .models import Order, Problem
 
@@ -11,7 +11,6 @@ from .models import Order, Problem
 class OrderUpdatesOrder:
     """The `order` event of `order_updates`."""
 
-    EVENT: ClassVar[str] = "order"
     data: Order
 
 
@@ -22,7 +21,6 @@ class OrderUpdatesFailed:
     Sent when the stream fails; ends the stream.
     """
 
-    EVENT: ClassVar[str] = "failed"
     data: Problem
 
 

@@ -4,10 +4,7 @@
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
 
-from .events import (
-    OrderUpdatesEvent,
-    OrderUpdatesFailed,
-)
+from .events import OrderUpdatesEvent, OrderUpdatesFailed
 from .models import OrderUpdatesBody
 
 

@@ -3,10 +3,7 @@
 
 from ssegen.runtime import EventSpec, StreamSpec
 
-from .events import (
-    OrderUpdatesFailed,
-    OrderUpdatesOrder,
-)
+from .events import OrderUpdatesFailed, OrderUpdatesOrder
 
 ORDER_UPDATES = StreamSpec(
     name="order_updates",

@@ -8,10 +8,7 @@ from .events import (
     LiveBuildsEvent,
     LiveBuildsStarted,
 )
-from .models import (
-    BuildLogFinishedData,
-    LiveBuildsStartedData,
-)
+from .models import BuildLogFinishedData, LiveBuildsStartedData
 from .publishers import BuildLogPublisher, LiveBuildsPublisher
 from .router import build_router
 

@@ -2,7 +2,7 @@
 """Event classes of Builds 2: one per event, one union per stream."""
 
 from dataclasses import dataclass
-from typing import ClassVar, TypeAlias
+from typing import TypeAlias
 
 from .models import BuildLogFinishedData, LiveBuildsStartedData
 
@@ -11,7 +11,6 @@ from .models import BuildLogFinishedData, LiveBuildsStartedData
 class BuildLogLine:
     """The `line` event of `build_log`."""
 
-    EVENT: ClassVar[str] = "line"
     data: str
 
 
@@ -22,7 +21,6 @@ class BuildLogFinished:
     Ends the stream.
     """
 
-    EVENT: ClassVar[str] = "finished"
     data: BuildLogFinishedData
 
 
@@ -33,7 +31,6 @@ BuildLogEvent: TypeAlias = BuildLogLine | BuildLogFinished
 class LiveBuildsStarted:
     """The `started` event of `live_builds`."""
 
-    EVENT: ClassVar[str] = "started"
     data: LiveBuildsStartedData
 
 

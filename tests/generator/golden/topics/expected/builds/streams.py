@@ -3,11 +3,7 @@
 
 from ssegen.runtime import EventSpec, StreamSpec, TopicSpec
 
-from .events import (
-    BuildLogFinished,
-    BuildLogLine,
-    LiveBuildsStarted,
-)
+from .events import BuildLogFinished, BuildLogLine, LiveBuildsStarted
 
 BUILD_LOG = StreamSpec(
     name="build_log",
