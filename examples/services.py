@@ -12,29 +12,29 @@ from fastapi import APIRouter, Body, HTTPException
 
 from generated.chat import (
     ChatCompletionBody,
-    ChatCompletionChunk,
-    ChatCompletionChunkData,
-    ChatCompletionDone,
     ChatCompletionEvent,
-    ChatCompletionUsage,
-    ChatCompletionUsageData,
     ChatService,
+    ChunkData,
+    ChunkEvent,
+    DoneEvent,
+    UsageData,
+    UsageEvent,
 )
 from generated.jobs import (
-    JobEventsCompleted,
-    JobEventsCompletedData,
+    CompletedData,
+    CompletedEvent,
     JobEventsEvent,
-    JobEventsLog,
-    JobEventsProgress,
-    JobEventsProgressData,
     JobsService,
+    LogEvent,
+    ProgressData,
+    ProgressEvent,
 )
-from generated.logs import LogsService, TailEvent, TailLine, TailRotated, TailRotatedData
+from generated.logs import LineEvent, LogsService, RotatedData, RotatedEvent, TailEvent
 from generated.notifications import (
-    AnnouncementsAnnouncement,
+    AnnouncementEvent,
     AnnouncementsPublisher,
     Notification,
-    UserNotificationsNotification,
+    NotificationEvent,
     UserNotificationsPublisher,
 )
 from generated.notifications import build_router as notifications_routes
@@ -57,15 +57,11 @@ class ChatDemo(ChatService):
             await asyncio.sleep(STEP / 4)
             delta = word if index == 0 else f" {word}"
             last = index == len(words) - 1
-            yield ChatCompletionChunk(
-                data=ChatCompletionChunkData(
-                    index=index, delta=delta, finish_reason="stop" if last else None
-                )
+            yield ChunkEvent(
+                data=ChunkData(index=index, delta=delta, finish_reason="stop" if last else None)
             )
-        yield ChatCompletionUsage(
-            data=ChatCompletionUsageData(prompt_tokens=len(words), completion_tokens=len(words))
-        )
-        yield ChatCompletionDone()
+        yield UsageEvent(data=UsageData(prompt_tokens=len(words), completion_tokens=len(words)))
+        yield DoneEvent()
 
 
 class JobsDemo(JobsService):
@@ -82,14 +78,12 @@ class JobsDemo(JobsService):
             if verbose:
                 number += 1
                 if number > already_sent:
-                    yield JobEventsLog(data=f"step {step} of job {job_id}\nencoding chunk {step}")
+                    yield LogEvent(data=f"step {step} of job {job_id}\nencoding chunk {step}")
             number += 1
             if number > already_sent:
                 await asyncio.sleep(STEP)
-                yield JobEventsProgress(
-                    data=JobEventsProgressData(percent=step * 10, stage="encode")
-                )
-        yield JobEventsCompleted(data=JobEventsCompletedData(result_url=f"/jobs/{job_id}/result"))
+                yield ProgressEvent(data=ProgressData(percent=step * 10, stage="encode"))
+        yield CompletedEvent(data=CompletedData(result_url=f"/jobs/{job_id}/result"))
 
 
 # A log cursor: a record number of ASCII digits (str.isdigit() accepts "²",
@@ -121,14 +115,14 @@ class LogsDemo(LogsService):
             record += 1
             await asyncio.sleep(STEP)
             if record % 25 == 0:
-                yield TailRotated(
-                    data=TailRotatedData(file=f"{service_}.log.{record // 25}"), id=str(record)
+                yield RotatedEvent(
+                    data=RotatedData(file=f"{service_}.log.{record // 25}"), id=str(record)
                 )
             elif record % 7 == 0:
                 trace = f'ERROR request {record} failed\nTraceback (most recent call last):\n  File "app.py", line {record}'
-                yield TailLine(data=trace, id=str(record))
+                yield LineEvent(data=trace, id=str(record))
             else:
-                yield TailLine(
+                yield LineEvent(
                     data=f"INFO [{x_tenant or 'default'}] {service_}: request {record} ok",
                     id=str(record),
                 )
@@ -142,10 +136,10 @@ def notifications_router() -> APIRouter:
 
     @router.post("/users/{user_id}/notifications", status_code=202)
     async def notify(user_id: int, notification: Annotated[Notification, Body()]) -> None:
-        await users.publish(UserNotificationsNotification(data=notification), user_id=user_id)
+        await users.publish(NotificationEvent(data=notification), user_id=user_id)
 
     @router.post("/announcements", status_code=202)
     async def announce(text: Annotated[str, Body(embed=True)]) -> None:
-        await announcements.publish(AnnouncementsAnnouncement(data=text))
+        await announcements.publish(AnnouncementEvent(data=text))
 
     return router

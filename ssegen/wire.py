@@ -12,6 +12,12 @@ import pydantic_core
 MISSED_EVENT = "ssegen.missed"
 """The event that tells a resuming topic subscriber it missed events (ssegen.runtime.topic)."""
 
+DEFAULT_KEEPALIVE = 15.0
+"""Seconds between keepalive comments of a stream that sets no `keepalive`."""
+
+DEFAULT_KEEP = 1000
+"""Events a topic instance retains for replay when its spec sets no `keep`."""
+
 DEFAULT_MAX_BODY = 1_048_576
 """Bytes (1 MiB): the request body limit of a stream with a body that sets no `max_body`."""
 

@@ -5,34 +5,22 @@ Streams an LLM chat completion token by token, the way OpenAI-style
 clients expect: JSON chunks, then a literal `[DONE]` sentinel.
 """
 
-from .events import (
-    ChatCompletionChunk,
-    ChatCompletionDone,
-    ChatCompletionError,
-    ChatCompletionEvent,
-    ChatCompletionUsage,
-)
-from .models import (
-    ChatCompletionBody,
-    ChatCompletionChunkData,
-    ChatCompletionUsageData,
-    Message,
-    Problem,
-)
+from .events import ChatCompletionEvent, ChunkEvent, DoneEvent, ErrorEvent, UsageEvent
+from .models import ChatCompletionBody, ChunkData, Message, Problem, UsageData
 from .router import build_router
 from .service import ChatService
 
 __all__ = [
     "ChatCompletionBody",
-    "ChatCompletionChunk",
-    "ChatCompletionChunkData",
-    "ChatCompletionDone",
-    "ChatCompletionError",
     "ChatCompletionEvent",
-    "ChatCompletionUsage",
-    "ChatCompletionUsageData",
     "ChatService",
+    "ChunkData",
+    "ChunkEvent",
+    "DoneEvent",
+    "ErrorEvent",
     "Message",
     "Problem",
+    "UsageData",
+    "UsageEvent",
     "build_router",
 ]

@@ -4,25 +4,25 @@
 from dataclasses import dataclass
 from typing import Literal, TypeAlias
 
-from .models import ChatCompletionChunkData, ChatCompletionUsageData, Problem
+from .models import ChunkData, Problem, UsageData
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ChatCompletionChunk:
+class ChunkEvent:
     """The `chunk` event of `chat_completion`: A piece of the reply"""
 
-    data: ChatCompletionChunkData
+    data: ChunkData
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ChatCompletionUsage:
+class UsageEvent:
     """The `usage` event of `chat_completion`: Token counts, sent once before `done`"""
 
-    data: ChatCompletionUsageData
+    data: UsageData
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ChatCompletionDone:
+class DoneEvent:
     """The `done` event of `chat_completion`: End of the reply
 
     Ends the stream.
@@ -32,7 +32,7 @@ class ChatCompletionDone:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ChatCompletionError:
+class ErrorEvent:
     """The `error` event of `chat_completion`: The completion failed
 
     Sent when the stream fails; ends the stream.
@@ -41,6 +41,4 @@ class ChatCompletionError:
     data: Problem
 
 
-ChatCompletionEvent: TypeAlias = (
-    ChatCompletionChunk | ChatCompletionUsage | ChatCompletionDone | ChatCompletionError
-)
+ChatCompletionEvent: TypeAlias = ChunkEvent | UsageEvent | DoneEvent | ErrorEvent

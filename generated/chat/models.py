@@ -7,21 +7,12 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field
 
 
-class ChatCompletionChunkData(BaseModel):
+class ChunkData(BaseModel):
     index: Annotated[int, Field(ge=0)]
-    """
-    Position of this chunk in the reply.
-    """
+    """Position of this chunk in the reply."""
     delta: str
-    """
-    Text to append.
-    """
+    """Text to append."""
     finish_reason: Literal["stop", "length"] | None = None
-
-
-class ChatCompletionUsageData(BaseModel):
-    prompt_tokens: Annotated[int, Field(ge=0)]
-    completion_tokens: Annotated[int, Field(ge=0)]
 
 
 class Message(BaseModel):
@@ -30,14 +21,17 @@ class Message(BaseModel):
 
 
 class Problem(BaseModel):
-    """
-    An RFC 9457 problem, sent as the `error` event.
-    """
+    """An RFC 9457 problem, sent as the `error` event."""
 
     type: str | None = "about:blank"
     title: str
     status: int | None = None
     detail: str | None = None
+
+
+class UsageData(BaseModel):
+    prompt_tokens: Annotated[int, Field(ge=0)]
+    completion_tokens: Annotated[int, Field(ge=0)]
 
 
 class ChatCompletionBody(BaseModel):

@@ -4,7 +4,7 @@
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
 
-from .events import ChatCompletionError, ChatCompletionEvent
+from .events import ChatCompletionEvent, ErrorEvent
 from .models import ChatCompletionBody
 
 
@@ -28,7 +28,7 @@ class ChatService(ABC):
         optionally a `usage` event, and finally `done`, whose data is `[DONE]`.
         """
 
-    def chat_completion_error(self, exc: Exception) -> ChatCompletionError | None:
+    def chat_completion_error(self, exc: Exception) -> ErrorEvent | None:
         """The `error` event sent when chat_completion raises.
 
         Return None to send ssegen's default, which reveals nothing about `exc`.

@@ -3,25 +3,16 @@
 
 from ssegen.runtime import EventSpec, StreamSpec
 
-from .events import (
-    ChatCompletionChunk,
-    ChatCompletionDone,
-    ChatCompletionError,
-    ChatCompletionUsage,
-)
+from .events import ChunkEvent, DoneEvent, ErrorEvent, UsageEvent
 
 CHAT_COMPLETION = StreamSpec(
     name="chat_completion",
     events=(
-        EventSpec(ChatCompletionChunk, "chunk", "json"),
-        EventSpec(ChatCompletionUsage, "usage", "json"),
-        EventSpec(ChatCompletionDone, "done", "text", terminal=True),
-        EventSpec(ChatCompletionError, "error", "json", terminal=True),
+        EventSpec(ChunkEvent, "chunk", "json"),
+        EventSpec(UsageEvent, "usage", "json"),
+        EventSpec(DoneEvent, "done", "text", terminal=True),
+        EventSpec(ErrorEvent, "error", "json", terminal=True),
     ),
-    retry=None,
     keepalive=10.0,
-    ids=None,
-    resume_query=None,
-    error=ChatCompletionError,
-    max_body=1048576,
+    error=ErrorEvent,
 )

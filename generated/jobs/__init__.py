@@ -4,26 +4,20 @@
 Progress of long-running jobs.
 """
 
-from .events import (
-    JobEventsCompleted,
-    JobEventsEvent,
-    JobEventsFailed,
-    JobEventsLog,
-    JobEventsProgress,
-)
-from .models import JobEventsCompletedData, JobEventsProgressData, Problem
+from .events import CompletedEvent, FailedEvent, JobEventsEvent, LogEvent, ProgressEvent
+from .models import CompletedData, Problem, ProgressData
 from .router import build_router
 from .service import JobsService
 
 __all__ = [
-    "JobEventsCompleted",
-    "JobEventsCompletedData",
+    "CompletedData",
+    "CompletedEvent",
+    "FailedEvent",
     "JobEventsEvent",
-    "JobEventsFailed",
-    "JobEventsLog",
-    "JobEventsProgress",
-    "JobEventsProgressData",
     "JobsService",
+    "LogEvent",
     "Problem",
+    "ProgressData",
+    "ProgressEvent",
     "build_router",
 ]

@@ -4,35 +4,35 @@
 from dataclasses import dataclass
 from typing import TypeAlias
 
-from .models import JobEventsCompletedData, JobEventsProgressData, Problem
+from .models import CompletedData, Problem, ProgressData
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class JobEventsProgress:
+class ProgressEvent:
     """The `progress` event of `job_events`: Progress update"""
 
-    data: JobEventsProgressData
+    data: ProgressData
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class JobEventsLog:
+class LogEvent:
     """The `log` event of `job_events`."""
 
     data: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class JobEventsCompleted:
+class CompletedEvent:
     """The `completed` event of `job_events`.
 
     Ends the stream.
     """
 
-    data: JobEventsCompletedData
+    data: CompletedData
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class JobEventsFailed:
+class FailedEvent:
     """The `failed` event of `job_events`.
 
     Sent when the stream fails; ends the stream.
@@ -41,6 +41,4 @@ class JobEventsFailed:
     data: Problem
 
 
-JobEventsEvent: TypeAlias = (
-    JobEventsProgress | JobEventsLog | JobEventsCompleted | JobEventsFailed
-)
+JobEventsEvent: TypeAlias = ProgressEvent | LogEvent | CompletedEvent | FailedEvent

@@ -7,15 +7,15 @@ from typing import Annotated
 from pydantic import BaseModel, Field
 
 
-class JobEventsCompletedData(BaseModel):
+class CompletedData(BaseModel):
     result_url: str
-
-
-class JobEventsProgressData(BaseModel):
-    percent: Annotated[int, Field(ge=0, le=100)]
-    stage: str | None = None
 
 
 class Problem(BaseModel):
     title: str
     detail: str | None = None
+
+
+class ProgressData(BaseModel):
+    percent: Annotated[int, Field(ge=0, le=100)]
+    stage: str | None = None

@@ -4,7 +4,7 @@
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
 
-from .events import JobEventsEvent, JobEventsFailed
+from .events import FailedEvent, JobEventsEvent
 
 
 class JobsService(ABC):
@@ -28,7 +28,7 @@ class JobsService(ABC):
         `last_event_id` is the client's resume position (None on a first connection).
         """
 
-    def job_events_error(self, exc: Exception) -> JobEventsFailed | None:
+    def job_events_error(self, exc: Exception) -> FailedEvent | None:
         """The `failed` event sent when job_events raises.
 
         Return None to send ssegen's default, which reveals nothing about `exc`.

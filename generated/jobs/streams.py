@@ -3,19 +3,18 @@
 
 from ssegen.runtime import EventSpec, StreamSpec
 
-from .events import JobEventsCompleted, JobEventsFailed, JobEventsLog, JobEventsProgress
+from .events import CompletedEvent, FailedEvent, LogEvent, ProgressEvent
 
 JOB_EVENTS = StreamSpec(
     name="job_events",
     events=(
-        EventSpec(JobEventsProgress, "progress", "json"),
-        EventSpec(JobEventsLog, "log", "text"),
-        EventSpec(JobEventsCompleted, "completed", "json", terminal=True),
-        EventSpec(JobEventsFailed, "failed", "json", terminal=True),
+        EventSpec(ProgressEvent, "progress", "json"),
+        EventSpec(LogEvent, "log", "text"),
+        EventSpec(CompletedEvent, "completed", "json", terminal=True),
+        EventSpec(FailedEvent, "failed", "json", terminal=True),
     ),
     retry=3000,
-    keepalive=15.0,
     ids="sequence",
     resume_query="last_event_id",
-    error=JobEventsFailed,
+    error=FailedEvent,
 )

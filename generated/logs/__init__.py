@@ -4,17 +4,17 @@
 Follow a service's log, with stack traces as multi-line events.
 """
 
-from .events import TailEvent, TailGap, TailLine, TailRotated
-from .models import TailRotatedData
+from .events import GapEvent, LineEvent, RotatedEvent, TailEvent
+from .models import RotatedData
 from .router import build_router
 from .service import LogsService
 
 __all__ = [
+    "GapEvent",
+    "LineEvent",
     "LogsService",
+    "RotatedData",
+    "RotatedEvent",
     "TailEvent",
-    "TailGap",
-    "TailLine",
-    "TailRotated",
-    "TailRotatedData",
     "build_router",
 ]

@@ -4,11 +4,11 @@
 from dataclasses import dataclass
 from typing import TypeAlias
 
-from .models import TailRotatedData
+from .models import RotatedData
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class TailLine:
+class LineEvent:
     """The `line` event of `tail`: One log record; a stack trace spans several lines"""
 
     data: str
@@ -16,15 +16,15 @@ class TailLine:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class TailRotated:
+class RotatedEvent:
     """The `rotated` event of `tail`: The log file was rotated; the cursor moved to a new file"""
 
-    data: TailRotatedData
+    data: RotatedData
     id: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class TailGap:
+class GapEvent:
     """The `gap` event of `tail`: Lines were dropped because the reader was too slow
 
     Deprecated.
@@ -35,4 +35,4 @@ class TailGap:
     id: str
 
 
-TailEvent: TypeAlias = TailLine | TailRotated | TailGap
+TailEvent: TypeAlias = LineEvent | RotatedEvent | GapEvent

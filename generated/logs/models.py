@@ -5,5 +5,5 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 
-class TailRotatedData(BaseModel):
+class RotatedData(BaseModel):
     file: str

@@ -3,18 +3,17 @@
 
 from ssegen.runtime import EventSpec, StreamSpec
 
-from .events import TailGap, TailLine, TailRotated
+from .events import GapEvent, LineEvent, RotatedEvent
 
 TAIL = StreamSpec(
     name="tail",
     events=(
-        EventSpec(TailLine, "line", "text"),
-        EventSpec(TailRotated, "rotated", "json"),
-        EventSpec(TailGap, "gap", "none"),
+        EventSpec(LineEvent, "line", "text"),
+        EventSpec(RotatedEvent, "rotated", "json"),
+        EventSpec(GapEvent, "gap", "none"),
     ),
     retry=2000,
     keepalive=5.0,
     ids="handler",
     resume_query="cursor",
-    error=None,
 )

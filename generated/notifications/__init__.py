@@ -5,27 +5,27 @@ Per-user notifications and site-wide announcements, broadcast to every open tab.
 """
 
 from .events import (
-    AnnouncementsAnnouncement,
+    AccountClosedEvent,
+    AnnouncementEvent,
     AnnouncementsEvent,
-    UserNotificationsAccountClosed,
+    NotificationEvent,
+    ReadEvent,
     UserNotificationsEvent,
-    UserNotificationsNotification,
-    UserNotificationsRead,
 )
-from .models import Notification, UserNotificationsReadData
+from .models import Notification, ReadData
 from .publishers import AnnouncementsPublisher, UserNotificationsPublisher
 from .router import build_router
 
 __all__ = [
-    "AnnouncementsAnnouncement",
+    "AccountClosedEvent",
+    "AnnouncementEvent",
     "AnnouncementsEvent",
     "AnnouncementsPublisher",
     "Notification",
-    "UserNotificationsAccountClosed",
+    "NotificationEvent",
+    "ReadData",
+    "ReadEvent",
     "UserNotificationsEvent",
-    "UserNotificationsNotification",
     "UserNotificationsPublisher",
-    "UserNotificationsRead",
-    "UserNotificationsReadData",
     "build_router",
 ]

@@ -4,43 +4,39 @@
 from dataclasses import dataclass
 from typing import TypeAlias
 
-from .models import Notification, UserNotificationsReadData
+from .models import Notification, ReadData
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class UserNotificationsNotification:
+class NotificationEvent:
     """The `notification` event of `user_notifications`."""
 
     data: Notification
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class UserNotificationsRead:
+class ReadEvent:
     """The `read` event of `user_notifications`: Notifications were read in another tab"""
 
-    data: UserNotificationsReadData
+    data: ReadData
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class UserNotificationsAccountClosed:
+class AccountClosedEvent:
     """The `account_closed` event of `user_notifications`: The account was closed; stop listening
 
     Ends the stream.
     """
 
 
-UserNotificationsEvent: TypeAlias = (
-    UserNotificationsNotification
-    | UserNotificationsRead
-    | UserNotificationsAccountClosed
-)
+UserNotificationsEvent: TypeAlias = NotificationEvent | ReadEvent | AccountClosedEvent
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class AnnouncementsAnnouncement:
+class AnnouncementEvent:
     """The `announcement` event of `announcements`."""
 
     data: str
 
 
-AnnouncementsEvent: TypeAlias = AnnouncementsAnnouncement
+AnnouncementsEvent: TypeAlias = AnnouncementEvent

@@ -14,5 +14,5 @@ class Notification(BaseModel):
     url: str | None = None
 
 
-class UserNotificationsReadData(BaseModel):
+class ReadData(BaseModel):
     ids: list[str]

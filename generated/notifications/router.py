@@ -20,7 +20,7 @@ def build_router(
     """
     router = APIRouter()
 
-    def user_notifications(
+    def user_notifications_key(
         *,
         user_id: Annotated[int, Path(ge=1)],
         last_event_id: int | None,
@@ -29,7 +29,7 @@ def build_router(
 
     router.add_api_route(
         "/users/{user_id}/notifications",
-        serve_topic(USER_NOTIFICATIONS_TOPIC, user_notifications, broker=broker),
+        serve_topic(USER_NOTIFICATIONS_TOPIC, user_notifications_key, broker=broker),
         methods=["GET"],
         operation_id="user_notifications",
         summary="Notifications of one user",
@@ -39,7 +39,7 @@ def build_router(
         responses={204: _NO_CONTENT},
     )
 
-    def announcements(
+    def announcements_key(
         *,
         last_event_id: int | None,
     ) -> tuple[str, ...]:
@@ -47,7 +47,7 @@ def build_router(
 
     router.add_api_route(
         "/announcements",
-        serve_topic(ANNOUNCEMENTS_TOPIC, announcements, broker=broker),
+        serve_topic(ANNOUNCEMENTS_TOPIC, announcements_key, broker=broker),
         methods=["GET"],
         operation_id="announcements",
         summary="Site-wide announcements",

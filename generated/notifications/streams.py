@@ -3,27 +3,19 @@
 
 from ssegen.runtime import EventSpec, StreamSpec, TopicSpec
 
-from .events import (
-    AnnouncementsAnnouncement,
-    UserNotificationsAccountClosed,
-    UserNotificationsNotification,
-    UserNotificationsRead,
-)
+from .events import AccountClosedEvent, AnnouncementEvent, NotificationEvent, ReadEvent
 
 USER_NOTIFICATIONS = StreamSpec(
     name="user_notifications",
     events=(
-        EventSpec(UserNotificationsNotification, "notification", "json"),
-        EventSpec(UserNotificationsRead, "read", "json"),
-        EventSpec(
-            UserNotificationsAccountClosed, "account_closed", "none", terminal=True
-        ),
+        EventSpec(NotificationEvent, "notification", "json"),
+        EventSpec(ReadEvent, "read", "json"),
+        EventSpec(AccountClosedEvent, "account_closed", "none", terminal=True),
     ),
     retry=5000,
     keepalive=20.0,
     ids="sequence",
     resume_query="last_event_id",
-    error=None,
 )
 USER_NOTIFICATIONS_TOPIC = TopicSpec(
     stream=USER_NOTIFICATIONS,
@@ -34,16 +26,10 @@ USER_NOTIFICATIONS_TOPIC = TopicSpec(
 
 ANNOUNCEMENTS = StreamSpec(
     name="announcements",
-    events=(EventSpec(AnnouncementsAnnouncement, "announcement", "text"),),
-    retry=None,
-    keepalive=15,
+    events=(EventSpec(AnnouncementEvent, "announcement", "text"),),
     ids="sequence",
-    resume_query=None,
-    error=None,
 )
 ANNOUNCEMENTS_TOPIC = TopicSpec(
     stream=ANNOUNCEMENTS,
-    key=(),
     keep=50,
-    ttl=None,
 )

@@ -61,6 +61,8 @@ class Topic:
     key_tuple: str  # the instance key as a Python expression of the key parameters
     keep: int
     ttl: float | None
+    # TopicSpec's keyword arguments that differ from its defaults, as Python source.
+    spec_options: tuple[tuple[str, str], ...]
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,9 @@ class Body:
 @dataclass(frozen=True)
 class Stream:
     name: str  # spec name = operationId
-    method_name: str  # service method and route function name
+    method_name: str  # service method
+    # build_router's function for the route: the service call, or a topic's instance key.
+    route_function: str
     error_hook: str  # service method that builds the error event
     const_name: str  # the StreamSpec constant
     union_name: str
@@ -91,6 +95,8 @@ class Stream:
     resume_query: str | None
     events: tuple[Event, ...]
     topic: Topic | None
+    # StreamSpec's keyword arguments that differ from its defaults, as Python source.
+    spec_options: tuple[tuple[str, str], ...]
 
     @property
     def has_arguments(self) -> bool:

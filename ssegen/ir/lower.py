@@ -7,6 +7,7 @@ value placed in code is turned into a Python literal here with `repr()`.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
 from typing import Any
 
@@ -20,8 +21,8 @@ from ssegen.spec.loader import Document, Loc
 from ssegen.spec.model import Event, Spec, Stream
 from ssegen.spec.patterns import SpecValidator, spec_validator
 from ssegen.spec.schema_walk import defs_name
-from ssegen.text import one_line
-from ssegen.wire import DEFAULT_MAX_BODY  # written into every StreamSpec with a body
+from ssegen.text import one_line, pyliteral
+from ssegen.wire import DEFAULT_KEEP, DEFAULT_KEEPALIVE, DEFAULT_MAX_BODY
 
 
 class _Names:
@@ -61,8 +62,9 @@ def lower(doc: Document, spec: Spec, resolver: Resolver, package: str, source: s
     # Route functions are defined inside build_router: they must not hide its locals.
     methods = _Names(doc, "method", RESERVED | BUILD_ROUTER_LOCALS)
     constants = _Names(doc, "constant")
+    stems = _event_stems(spec, set(classes.owners))
     streams = tuple(
-        _stream(doc, name, stream, resolver, classes, methods, constants)
+        _stream(doc, name, stream, resolver, classes, methods, constants, stems)
         for name, stream in spec.streams.items()
     )
     resolver.check_cycles()
@@ -79,6 +81,44 @@ def lower(doc: Document, spec: Spec, resolver: Resolver, package: str, source: s
     return replace(catalog, imports=module_imports(catalog))
 
 
+def _event_class(stem: str) -> str:
+    """`Progress` -> `ProgressEvent`: an event class never reads like an exception (`Error`)."""
+    return stem if stem.endswith("Event") else f"{stem}Event"
+
+
+def _event_stems(spec: Spec, taken: set[str]) -> dict[tuple[str, str], str]:
+    """The stem of each event's class names: the event's own name, prefixed with its stream's
+    only where the short name would collide (two streams with a `done` event, or a schema,
+    union, body or publisher of that name), so names do not stutter (`AnnouncementEvent`,
+    not `AnnouncementsAnnouncement`)."""
+    fixed = set(taken) | RESERVED
+    for name in spec.streams:
+        prefix = pascal(name)
+        fixed |= {f"{prefix}Event", f"{prefix}Body", f"{prefix}Publisher"}
+    shorts = Counter(
+        short
+        for stream in spec.streams.values()
+        for event_name in stream.events
+        for short in _stem_names(pascal(event_name))
+    )
+    return {
+        (name, event_name): (
+            pascal(event_name)
+            if all(
+                shorts[short] == 1 and short not in fixed
+                for short in _stem_names(pascal(event_name))
+            )
+            else pascal(name) + pascal(event_name)
+        )
+        for name, stream in spec.streams.items()
+        for event_name in stream.events
+    }
+
+
+def _stem_names(stem: str) -> tuple[str, str]:
+    return _event_class(stem), f"{stem}Data"
+
+
 def _stream(
     doc: Document,
     name: str,
@@ -87,11 +127,18 @@ def _stream(
     classes: _Names,
     methods: _Names,
     constants: _Names,
+    stems: dict[tuple[str, str], str],
 ) -> ir.Stream:
     loc: Loc = ("streams", name)
     owner = f"stream '{name}'"
     prefix = pascal(name)
     method_name = methods.claim(snake(name), owner, loc)
+    route_function = method_name
+    if stream.topic is not None:
+        # It returns the key tuple, so it is not named like the stream it serves.
+        route_function = methods.claim(
+            f"{snake(name).rstrip('_')}_key", f"the key function of {owner}", loc
+        )
     error_hook = methods.claim(
         f"{snake(name).rstrip('_')}_error", f"the error hook of {owner}", loc
     )
@@ -109,7 +156,7 @@ def _stream(
         )
         body = ir.Body(annotation, resolver.rewrite(doc, stream.body, (*loc, "body")))
     events = tuple(
-        _event(doc, name, event_name, event, resolver, classes, stream)
+        _event(doc, name, event_name, event, resolver, classes, stems[name, event_name])
         for event_name, event in stream.events.items()
     )
     topic = None
@@ -125,10 +172,21 @@ def _stream(
             key_tuple=_key_tuple(key),
             keep=stream.topic.keep,
             ttl=stream.topic.ttl,
+            spec_options=_options(
+                ("key", tuple(p.wire_name for p in key), ()),
+                ("keep", stream.topic.keep, DEFAULT_KEEP),
+                ("ttl", None if stream.topic.ttl is None else float(stream.topic.ttl), None),
+            ),
         )
+    keepalive = float(stream.keepalive)
+    ids = stream.resume.ids if stream.resume else None
+    resume_query = stream.resume.query if stream.resume else None
+    max_body = (stream.max_body or DEFAULT_MAX_BODY) if body is not None else None
+    error = next((event for event in events if event.error), None)
     return ir.Stream(
         name=name,
         method_name=method_name,
+        route_function=route_function,
         error_hook=error_hook,
         const_name=constants.claim(constant(name), owner, loc),
         union_name=classes.claim(f"{prefix}Event", f"the event union of {owner}", loc),
@@ -140,13 +198,21 @@ def _stream(
         deprecated=stream.deprecated,
         params=params,
         body=body,
-        max_body=(stream.max_body or DEFAULT_MAX_BODY) if body is not None else None,
+        max_body=max_body,
         retry=stream.retry,
-        keepalive=stream.keepalive,
-        ids=stream.resume.ids if stream.resume else None,
-        resume_query=stream.resume.query if stream.resume else None,
+        keepalive=keepalive,
+        ids=ids,
+        resume_query=resume_query,
         events=events,
         topic=topic,
+        spec_options=_options(
+            ("retry", stream.retry, None),
+            ("keepalive", keepalive, DEFAULT_KEEPALIVE),
+            ("ids", ids, None),
+            ("resume_query", resume_query, None),
+            ("max_body", DEFAULT_MAX_BODY if max_body is None else max_body, DEFAULT_MAX_BODY),
+        )
+        + ((("error", error.class_name),) if error is not None else ()),
     )
 
 
@@ -190,11 +256,11 @@ def _event(
     event: Event,
     resolver: Resolver,
     classes: _Names,
-    stream: Stream,
+    stem: str,
 ) -> ir.Event:
     loc: Loc = ("streams", stream_name, "events", name)
     owner = f"event '{name}' of stream '{stream_name}'"
-    class_name = classes.claim(pascal(stream_name) + pascal(name), owner, loc)
+    class_name = classes.claim(_event_class(stem), owner, loc)
     payload: ir.Payload = "none"
     annotation = default = schema = None
     typing_names: frozenset[str] = frozenset()
@@ -205,7 +271,7 @@ def _event(
             resolver,
             classes,
             event.data,
-            f"{class_name}Data",
+            f"{stem}Data",
             f"the data of {owner}",
             (*loc, "data"),
         )
@@ -249,6 +315,11 @@ def _model(
 
 
 _LITERAL = frozenset({"Literal"})
+
+
+def _options(*options: tuple[str, Any, Any]) -> tuple[tuple[str, str], ...]:
+    """(name, Python literal) of each option whose value is not the runtime's default."""
+    return tuple((name, pyliteral(value)) for name, value, default in options if value != default)
 
 
 def _key_tuple(key: tuple[ir.Param, ...]) -> str:

@@ -44,6 +44,7 @@ def render_models(defs: dict[str, dict[str, Any]], header: str) -> str:
                 use_double_quotes=True,
                 use_schema_description=True,
                 use_field_description=True,
+                use_single_line_docstring=True,
                 enum_field_as_literal=LiteralType.All,
             )
         except Exception as exc:  # the generator raises many kinds; all mean "these schemas"

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from ssegen.wire import DEFAULT_MAX_BODY, event_prefix
+from ssegen.wire import DEFAULT_KEEPALIVE, DEFAULT_MAX_BODY, event_prefix
 
 PayloadKind = Literal["json", "text", "none"]
 IdsMode = Literal["sequence", "handler"]
@@ -71,7 +71,7 @@ class StreamSpec:
     name: str
     events: Sequence[EventSpec]
     retry: int | None = None
-    keepalive: float = 15.0
+    keepalive: float = DEFAULT_KEEPALIVE
     ids: IdsMode | None = None
     resume_query: str | None = None
     error: type | None = None

@@ -11,6 +11,7 @@ import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from ssegen.wire import DEFAULT_KEEP, DEFAULT_KEEPALIVE
 
 STREAM_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 EVENT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$")
@@ -48,7 +49,7 @@ class Resume(_Strict):
 
 class Topic(_Strict):
     key: list[str] | None = None
-    keep: int = Field(default=1000, ge=1, le=10_000_000)
+    keep: int = Field(default=DEFAULT_KEEP, ge=1, le=10_000_000)
     ttl: float | None = Field(default=None, gt=0)
 
 
@@ -75,7 +76,7 @@ class Stream(_Strict):
     # bytes; None: the runtime's default (1 MiB). Only with a body (checks.py).
     max_body: int | None = Field(default=None, ge=1, le=MAX_BODY_LIMIT)
     retry: int | None = Field(default=None, ge=0)
-    keepalive: float = Field(default=15, ge=0, le=86_400)
+    keepalive: float = Field(default=DEFAULT_KEEPALIVE, ge=0, le=86_400)
     resume: Resume | None = None
     topic: Topic | None = None
     events: dict[str, Event] = Field(min_length=1)

@@ -14,29 +14,29 @@ import asyncio
 from collections.abc import AsyncIterator
 
 from conformance_streams import (
+    BlobData,
+    BlobEvent,
     ConformanceStreamsService,
     CrashingEvent,
-    CrashingTick,
-    CursorsEnd,
+    CrashingTickEvent,
+    CursorsEndEvent,
     CursorsEvent,
-    CursorsTick,
+    CursorsTickEvent,
     FailingEvent,
-    FailingFailed,
-    FailingTick,
-    HostileBlob,
-    HostileBlobData,
-    HostileEnd,
+    FailingFailedEvent,
+    FailingTickEvent,
+    HostileEndEvent,
     HostileEvent,
-    HostileLog,
-    HostileQuote,
-    HostileQuoteData,
-    NumbersEnd,
+    LogEvent,
+    NumbersEndEvent,
     NumbersEvent,
-    NumbersTick,
+    NumbersTickEvent,
     Problem,
-    QuietEnd,
+    QuietEndEvent,
     QuietEvent,
-    QuietTick,
+    QuietTickEvent,
+    QuoteData,
+    QuoteEvent,
     Tick,
     build_router,
 )
@@ -64,12 +64,12 @@ from tests.clients.wire_faults import ConnectionCutter, RequestLog, hide_cut_tra
 class ConformanceService(ConformanceStreamsService):
     async def hostile(self) -> AsyncIterator[HostileEvent]:
         for text in HOSTILE_TEXTS:
-            yield HostileLog(data=text)
+            yield LogEvent(data=text)
         for blob in hostile_blobs():
-            yield HostileBlob(data=HostileBlobData(index=blob.index, textValue=blob.text))
+            yield BlobEvent(data=BlobData(index=blob.index, textValue=blob.text))
         for quote in hostile_quotes():
-            yield HostileQuote(data=HostileQuoteData(quote.root))
-        yield HostileEnd()
+            yield QuoteEvent(data=QuoteData(quote.root))
+        yield HostileEndEvent()
 
     async def numbers(
         self, *, key_: str, total: int, every: int, end: bool, last_event_id: int | None
@@ -79,17 +79,17 @@ class ConformanceService(ConformanceStreamsService):
         if plan.nothing_after(last_event_id):
             return
         for n in plan.ticks_after(last_event_id):
-            yield NumbersTick(data=Tick(n=n))
+            yield NumbersTickEvent(data=Tick(n=n))
         if plan.ends_after(last_event_id):
-            yield NumbersEnd()
+            yield NumbersEndEvent()
 
     async def quiet(
         self, *, key_: str, total: int, last_event_id: int | None
     ) -> AsyncIterator[QuietEvent]:
         for n in range((last_event_id or 0) + 1, total + 1):
             await asyncio.sleep(QUIET_PAUSE_S)
-            yield QuietTick(data=Tick(n=n))
-        yield QuietEnd()
+            yield QuietTickEvent(data=Tick(n=n))
+        yield QuietEndEvent()
 
     def cursors(
         self, *, key_: str, total: int, every: int, style: CursorStyle, last_event_id: str | None
@@ -108,16 +108,16 @@ class ConformanceService(ConformanceStreamsService):
         if plan.nothing_after(after):
             return
         for n in plan.ticks_after(after):
-            yield CursorsTick(data=Tick(n=n), id=cursor_id(n, style))
+            yield CursorsTickEvent(data=Tick(n=n), id=cursor_id(n, style))
         if plan.ends_after(after):
-            yield CursorsEnd(id=cursor_id(plan.total + 1, style))
+            yield CursorsEndEvent(id=cursor_id(plan.total + 1, style))
 
     async def crashing(
         self, *, key_: str, ticks: int, last_event_id: int | None
     ) -> AsyncIterator[CrashingEvent]:
         # Back after the `failed` event: nothing to send, the runtime answers 204.
         for n in failing_ticks_after(last_event_id, ticks):
-            yield CrashingTick(data=Tick(n=n))
+            yield CrashingTickEvent(data=Tick(n=n))
             if n == ticks:
                 raise RuntimeError(SECRET)
 
@@ -125,15 +125,17 @@ class ConformanceService(ConformanceStreamsService):
         self, *, key_: str, ticks: int, last_event_id: int | None
     ) -> AsyncIterator[FailingEvent]:
         for n in failing_ticks_after(last_event_id, ticks):
-            yield FailingTick(data=Tick(n=n))
+            yield FailingTickEvent(data=Tick(n=n))
             if n == ticks:
                 raise UpstreamUnavailable(retry_after=FAILING_RETRY_AFTER_S)
 
-    def failing_error(self, exc: Exception) -> FailingFailed | None:
+    def failing_error(self, exc: Exception) -> FailingFailedEvent | None:
         # The hook describes the failures it knows, from what is public about
         # them; anything else gets the runtime's default event.
         if isinstance(exc, UpstreamUnavailable):
-            return FailingFailed(data=Problem.model_validate(upstream_problem(exc.retry_after)))
+            return FailingFailedEvent(
+                data=Problem.model_validate(upstream_problem(exc.retry_after))
+            )
         return None
 
 

@@ -211,7 +211,7 @@ def test_formats_keep_their_values_on_the_wire(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.chdir(FORMATS.parent)
     files = build_files([Path("specs")])
     with imported(files, ["accounts"]) as modules:
-        data = modules["accounts"].AccountEventsSignedUpData
+        data = modules["accounts"].SignedUpData
         value = {
             "email": "ada@example.com",  # no email-validator needed
             "password": "correct horse",  # not "**********"

@@ -134,10 +134,10 @@ def test_hostile_strings_generate_inert_code(tmp_path: Path) -> None:
             "description": op["description"],
             "tags": op["tags"],
             "events": [e.name for e in STREAM.events],
-            "doc": pkg.StreamE0.__doc__,
+            "doc": pkg.E0Event.__doc__,
             "title": app.openapi()["info"]["title"],
-            "default": pkg.StreamE0Data.model_fields["value"].default,
-            "sentinel": pkg.StreamSentinel().data,
+            "default": pkg.E0Data.model_fields["value"].default,
+            "sentinel": pkg.SentinelEvent().data,
             "params": {p["name"]: p.get("schema", {}).get("default") for p in op["parameters"]},
         }))
         """

@@ -64,23 +64,23 @@ def test_mypy_rejects_an_event_of_another_stream(tmp_path: Path) -> None:
             """
             from collections.abc import AsyncIterator
 
-            from generated.chat import ChatCompletionDone, ChatCompletionEvent
-            from generated.jobs import JobEventsEvent, JobEventsProgress, JobEventsProgressData, JobsService
+            from generated.chat import DoneEvent, ChatCompletionEvent
+            from generated.jobs import JobEventsEvent, ProgressEvent, ProgressData, JobsService
 
 
             class WrongEvent(JobsService):
                 async def job_events(
                     self, *, job_id: str, verbose: bool, last_event_id: int | None
                 ) -> AsyncIterator[JobEventsEvent]:
-                    yield JobEventsProgress(data=JobEventsProgressData(percent=1))
-                    yield ChatCompletionDone()
+                    yield ProgressEvent(data=ProgressData(percent=1))
+                    yield DoneEvent()
 
 
             class WrongStream(JobsService):
                 async def job_events(
                     self, *, job_id: str, verbose: bool, last_event_id: int | None
                 ) -> AsyncIterator[ChatCompletionEvent]:
-                    yield ChatCompletionDone()
+                    yield DoneEvent()
             """
         )
     )
@@ -90,9 +90,9 @@ def test_mypy_rejects_an_event_of_another_stream(tmp_path: Path) -> None:
         bad.unlink()
     out = result.stdout
     assert result.returncode == 1, out
-    assert 'Incompatible types in "yield" (actual type "ChatCompletionDone"' in out, out
+    assert 'Incompatible types in "yield" (actual type "DoneEvent"' in out, out
     assert (
-        'Return type "AsyncIterator[ChatCompletionChunk | ChatCompletionUsage | ChatCompletionDone | ChatCompletionError]" of "job_events" incompatible'
+        'Return type "AsyncIterator[ChunkEvent | UsageEvent | DoneEvent | ErrorEvent]" of "job_events" incompatible'
         in out
     ), out
 

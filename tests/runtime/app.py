@@ -16,7 +16,7 @@ from typing import Annotated
 
 from fastapi import Depends, FastAPI, Header, Request, Response
 from runtime_search import build_router as search_router
-from runtime_streams import Progress, TicksTick
+from runtime_streams import Progress, TickEvent
 from runtime_streams import build_router as streams_router
 from runtime_streams.streams import TICKS
 from ssegen.runtime import EventStreamResponse, encode_event
@@ -40,7 +40,7 @@ class Countdown:
                 await asyncio.Event().wait()
             raise StopAsyncIteration
         self.n -= 1
-        return encode_event(TICKS, TicksTick(data=Progress(percent=self.n)), self.n)
+        return encode_event(TICKS, TickEvent(data=Progress(percent=self.n)), self.n)
 
     async def aclose(self) -> None:
         PROBE.hit("countdown.closed")

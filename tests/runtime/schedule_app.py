@@ -6,11 +6,11 @@ import asyncio
 from collections.abc import AsyncIterator
 
 from runtime_schedule import (
+    DoneEvent,
     RuntimeScheduleService,
-    StepsDone,
     StepsEvent,
-    StepsTick,
-    StepsTickData,
+    TickData,
+    TickEvent,
 )
 
 from tests.runtime.schedules import HandlerSchedule
@@ -34,18 +34,18 @@ class Scheduled(RuntimeScheduleService):
         try:
             for action in schedule.actions:
                 if action[0] == "event":
-                    yield StepsTick(data=StepsTickData(n=n))
+                    yield TickEvent(data=TickData(n=n))
                     n += 1
                 elif action[0] == "burst":
                     for _ in range(action[1]):
-                        yield StepsTick(data=StepsTickData(n=n))
+                        yield TickEvent(data=TickData(n=n))
                         n += 1
                 elif action[0] == "bare":
                     await asyncio.sleep(0)
                 else:
                     await asyncio.sleep(action[1])
             if schedule.ending == "terminal":
-                yield StepsDone()
+                yield DoneEvent()
             elif schedule.ending == "raise":
                 raise RuntimeError("the schedule fails here")
         finally:

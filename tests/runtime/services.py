@@ -15,28 +15,28 @@ from collections import Counter
 from collections.abc import AsyncIterator
 
 from fastapi import HTTPException
+from runtime_search import CompletedEvent as SearchCompletedEvent
 from runtime_search import Progress as SearchProgressData
+from runtime_search import ProgressEvent as SearchProgressEvent
 from runtime_search import (
     RuntimeSearchService,
     SearchBody,
-    SearchCompleted,
     SearchEvent,
-    SearchProgress,
 )
 from runtime_streams import (
-    JobEventsCompleted,
+    CompletedEvent,
+    EndEvent,
     JobEventsEvent,
-    JobEventsFailed,
-    JobEventsLog,
-    JobEventsProgress,
-    NotesEnd,
+    JobEventsFailedEvent,
+    LogEvent,
+    NoteEvent,
     NotesEvent,
-    NotesNote,
     Problem,
     Progress,
+    ProgressEvent,
     RuntimeStreamsService,
+    TickEvent,
     TicksEvent,
-    TicksTick,
 )
 from ssegen.runtime import ProblemError
 
@@ -71,8 +71,8 @@ class SecretError(RuntimeError):
 SECRET = "secret-internal-detail"
 
 
-def _progress(k: int) -> JobEventsProgress:
-    return JobEventsProgress(data=Progress(percent=k, stageName=f"stage {k}"))
+def _progress(k: int) -> ProgressEvent:
+    return ProgressEvent(data=Progress(percent=k, stageName=f"stage {k}"))
 
 
 class StreamsService(RuntimeStreamsService):
@@ -90,9 +90,9 @@ class StreamsService(RuntimeStreamsService):
         stream: AsyncIterator[JobEventsEvent] = scenario(count, last_event_id)
         return stream
 
-    def job_events_error(self, exc: Exception) -> JobEventsFailed | None:
+    def job_events_error(self, exc: Exception) -> JobEventsFailedEvent | None:
         if isinstance(exc, LookupError):
-            return JobEventsFailed(
+            return JobEventsFailedEvent(
                 data=Problem(title="Lookup failed", status=424, detail="from the hook")
             )
         return None
@@ -103,7 +103,7 @@ class StreamsService(RuntimeStreamsService):
             for k in range((last or 0) + 1, count + 1):
                 yield _progress(k)
             if (last or 0) <= count:
-                yield JobEventsCompleted()
+                yield CompletedEvent()
         finally:
             PROBE.hit("progress.closed")
 
@@ -111,13 +111,13 @@ class StreamsService(RuntimeStreamsService):
         for k in range((last or 0) + 1, count + 1):
             await asyncio.sleep(0.002)
             yield _progress(k)
-        yield JobEventsCompleted()
+        yield CompletedEvent()
 
     async def _job_hostile(self, count: int, last: int | None) -> AsyncIterator[JobEventsEvent]:
         for text in HOSTILE_TEXTS:
-            yield JobEventsLog(data=text)
-            yield JobEventsProgress(data=Progress(percent=1, stageName=text))
-        yield JobEventsCompleted()
+            yield LogEvent(data=text)
+            yield ProgressEvent(data=Progress(percent=1, stageName=text))
+        yield CompletedEvent()
 
     async def _job_empty(self, count: int, last: int | None) -> AsyncIterator[JobEventsEvent]:
         try:
@@ -168,12 +168,12 @@ class StreamsService(RuntimeStreamsService):
 
     async def _job_foreign(self, count: int, last: int | None) -> AsyncIterator[object]:
         yield _progress(1)
-        yield TicksTick(data=Progress(percent=2))  # not an event of this stream
+        yield TickEvent(data=Progress(percent=2))  # not an event of this stream
 
     async def _job_terminal(self, count: int, last: int | None) -> AsyncIterator[JobEventsEvent]:
         try:
             yield _progress(1)
-            yield JobEventsCompleted()
+            yield CompletedEvent()
             yield _progress(2)  # after a terminal event: never sent
             PROBE.hit("terminal.resumed")
         finally:
@@ -185,7 +185,7 @@ class StreamsService(RuntimeStreamsService):
         try:
             while True:
                 PROBE.hit("paced-forever.produced")
-                yield JobEventsLog(data="x" * 10_000)
+                yield LogEvent(data="x" * 10_000)
                 await asyncio.sleep(0)
         finally:
             PROBE.hit("paced-forever.closed")
@@ -195,7 +195,7 @@ class StreamsService(RuntimeStreamsService):
     ) -> AsyncIterator[JobEventsEvent]:
         try:
             yield _progress(1)
-            yield JobEventsCompleted()
+            yield CompletedEvent()
         finally:
             await asyncio.sleep(0.01)
             raise SecretError(SECRET)  # a bug in the handler's cleanup
@@ -222,7 +222,7 @@ class StreamsService(RuntimeStreamsService):
         PROBE.hit("burst-wait.opened")
         try:
             for k in range(1, 10_000_000):
-                yield JobEventsLog(data="x" * 1000 + str(k))
+                yield LogEvent(data="x" * 1000 + str(k))
         finally:
             PROBE.hit("burst-wait.closed")
 
@@ -233,7 +233,7 @@ class StreamsService(RuntimeStreamsService):
         PROBE.hit("bursts-wait.opened")
         try:
             for k in range(1, 10_000_000):
-                yield JobEventsLog(data="x" * 1000 + str(k))
+                yield LogEvent(data="x" * 1000 + str(k))
                 if k % 20 == 0:
                     await asyncio.sleep(0)
         finally:
@@ -246,13 +246,13 @@ class StreamsService(RuntimeStreamsService):
         try:
             for _ in range(count):
                 for _ in range(20):
-                    yield JobEventsLog(data="x" * 2000)
+                    yield LogEvent(data="x" * 2000)
                 try:
                     async with asyncio.timeout(0.005):
                         await asyncio.Event().wait()
                 except TimeoutError:
                     PROBE.hit("timeouts.timed-out")
-            yield JobEventsCompleted()
+            yield CompletedEvent()
         finally:
             PROBE.hit("timeouts.closed")
 
@@ -260,23 +260,23 @@ class StreamsService(RuntimeStreamsService):
         last = last_event_id
         ids = NOTE_IDS[NOTE_IDS.index(last) + 1 :] if last in NOTE_IDS else NOTE_IDS
         for note_id in ids:
-            yield NotesNote(id=note_id, data=f"{topic} {note_id}")
+            yield NoteEvent(id=note_id, data=f"{topic} {note_id}")
             if topic == "bad-id":
-                yield NotesNote(id="forged\nid: 1", data="never sent")
+                yield NoteEvent(id="forged\nid: 1", data="never sent")
             if topic == "crash":
                 raise SecretError(SECRET)
             if topic == "slow":
                 await asyncio.sleep(0.3)
-        yield NotesEnd(id="end")
+        yield EndEvent(id="end")
 
     async def ticks(self, *, mode: str, delay: float) -> AsyncIterator[TicksEvent]:
         await asyncio.sleep(delay)
         if mode == "crash":
             raise SecretError(SECRET)
         if mode == "tick":
-            yield TicksTick(data=Progress(percent=1))
+            yield TickEvent(data=Progress(percent=1))
             await asyncio.sleep(delay)
-            yield TicksTick(data=Progress(percent=2))
+            yield TickEvent(data=Progress(percent=2))
 
 
 class SearchService(RuntimeSearchService):
@@ -288,5 +288,5 @@ class SearchService(RuntimeSearchService):
         wanted = limit if body.maxResults is None else min(body.maxResults, limit)
         for k in range(wanted):
             stage = f"{owner}/{x_tenant}/{body.query}"
-            yield SearchProgress(data=SearchProgressData(percent=k, stageName=stage))
-        yield SearchCompleted()
+            yield SearchProgressEvent(data=SearchProgressData(percent=k, stageName=stage))
+        yield SearchCompletedEvent()

@@ -20,7 +20,7 @@ from itertools import count
 from pathlib import Path
 
 from fastapi import FastAPI
-from runtime_streams import JobEventsEvent, JobEventsProgress, Progress
+from runtime_streams import JobEventsEvent, Progress, ProgressEvent
 from runtime_streams import build_router as streams_router
 
 from tests.runtime.services import StreamsService
@@ -42,7 +42,7 @@ class LingeringService(StreamsService):
         n = next(_handlers)
         (_markers() / f"{n}.opened").touch()
         try:
-            yield JobEventsProgress(data=Progress(percent=1))
+            yield ProgressEvent(data=Progress(percent=1))
             await asyncio.Event().wait()
         finally:
             (_markers() / f"{n}.closed").touch()
@@ -54,7 +54,7 @@ class LingeringService(StreamsService):
         (_markers() / f"{n}.opened").touch()
         try:
             await asyncio.Event().wait()
-            yield JobEventsProgress(data=Progress(percent=1))
+            yield ProgressEvent(data=Progress(percent=1))
         finally:
             (_markers() / f"{n}.closed").touch()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from runtime_streams import JobEventsLog, JobEventsProgress, Progress
+from runtime_streams import LogEvent, Progress, ProgressEvent
 from runtime_streams.streams import JOB_EVENTS
 from ssegen.runtime import EventSpec, StreamSpec, encode_event
 
@@ -47,7 +47,7 @@ def test_one_event_on_the_wire(client: Client) -> None:
 
 
 def test_text_lines_split_on_every_line_break() -> None:
-    frame = encode_event(JOB_EVENTS, JobEventsLog(data="a\r\nb\rc\nd\u2028e\x00f\n"), 7)
+    frame = encode_event(JOB_EVENTS, LogEvent(data="a\r\nb\rc\nd\u2028e\x00f\n"), 7)
     assert (
         frame
         == b"event: log\ndata: a\ndata: b\ndata: c\ndata: d\xe2\x80\xa8e\x00f\ndata: \nid: 7\n\n"
@@ -55,7 +55,7 @@ def test_text_lines_split_on_every_line_break() -> None:
 
 
 def test_json_payloads_are_compact_and_by_alias() -> None:
-    event = JobEventsProgress(data=Progress(percent=5, stageName="x\ny"))
+    event = ProgressEvent(data=Progress(percent=5, stageName="x\ny"))
     assert encode_event(JOB_EVENTS, event) == (
         b'event: progress\ndata: {"percent":5,"stageName":"x\\ny"}\n\n'
     )
@@ -64,16 +64,16 @@ def test_json_payloads_are_compact_and_by_alias() -> None:
 @pytest.mark.parametrize("bad", ["a\nb", "a\rb", "a\x00b"])
 def test_ids_that_could_break_a_line_are_refused(bad: str) -> None:
     with pytest.raises(ValueError, match="CR, LF or NUL"):
-        encode_event(JOB_EVENTS, JobEventsLog(data="x"), bad)
+        encode_event(JOB_EVENTS, LogEvent(data="x"), bad)
 
 
 @pytest.mark.parametrize("bad", ["a\nb", "a\rb", "a\x00b"])
 def test_event_names_that_could_break_a_line_are_refused(bad: str) -> None:
     with pytest.raises(ValueError, match="CR, LF or NUL"):
-        EventSpec(JobEventsLog, bad, "text")
+        EventSpec(LogEvent, bad, "text")
 
 
 def test_events_of_another_stream_are_refused() -> None:
-    other = StreamSpec(name="other", events=(EventSpec(JobEventsLog, "log", "text"),))
+    other = StreamSpec(name="other", events=(EventSpec(LogEvent, "log", "text"),))
     with pytest.raises(TypeError, match="not an event of this stream"):
-        encode_event(other, JobEventsProgress(data=Progress(percent=1)))
+        encode_event(other, ProgressEvent(data=Progress(percent=1)))

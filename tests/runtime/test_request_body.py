@@ -26,11 +26,11 @@ from fastapi import FastAPI
 from runtime_bodies import (
     MeasureBody,
     MeasureEvent,
-    MeasureReceived,
+    MeasureReceivedEvent,
     RuntimeBodiesService,
     UploadBody,
     UploadEvent,
-    UploadReceived,
+    UploadReceivedEvent,
     build_router,
 )
 from runtime_bodies.models import MeasureReceivedData, UploadReceivedData
@@ -73,11 +73,11 @@ CALLS = Calls()
 class Bodies(RuntimeBodiesService):
     async def upload(self, *, body: UploadBody) -> AsyncIterator[UploadEvent]:
         CALLS.add("upload", len(body.text or ""))
-        yield UploadReceived(data=UploadReceivedData(size=len(body.text or "")))
+        yield UploadReceivedEvent(data=UploadReceivedData(size=len(body.text or "")))
 
     async def measure(self, *, body: MeasureBody) -> AsyncIterator[MeasureEvent]:
         CALLS.add("measure", len(body.text or ""))
-        yield MeasureReceived(data=MeasureReceivedData(size=len(body.text or "")))
+        yield MeasureReceivedEvent(data=MeasureReceivedData(size=len(body.text or "")))
 
 
 def create_app() -> FastAPI:

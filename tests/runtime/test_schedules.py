@@ -28,9 +28,9 @@ import re
 import pytest
 from fastapi import FastAPI
 from runtime_schedule import (
-    RoomClosed,
-    RoomPost,
-    RoomPostData,
+    ClosedEvent,
+    PostData,
+    PostEvent,
     RoomPublisher,
     build_router,
 )
@@ -192,7 +192,7 @@ def test_topic_schedule(seed: int) -> None:
 
         async def publish(count: int) -> None:
             for _ in range(count):
-                await publisher.publish(RoomPost(data=RoomPostData(n=len(published))), room="r")
+                await publisher.publish(PostEvent(data=PostData(n=len(published))), room="r")
                 published.append(len(published))
 
         async def publish_all(start: float) -> None:
@@ -202,7 +202,7 @@ def test_topic_schedule(seed: int) -> None:
                     await asyncio.sleep(delay)
                 await publish(count)
             if schedule.terminal:
-                await publisher.publish(RoomClosed(), room="r")
+                await publisher.publish(ClosedEvent(), room="r")
 
         await publish(schedule.before)
         lags: list[float] = []

@@ -22,7 +22,7 @@ from functools import partial
 import httpx
 import pytest
 from fastapi import FastAPI
-from runtime_schedule import RoomClosed, RoomPost, RoomPostData, RoomPublisher, build_router
+from runtime_schedule import ClosedEvent, PostData, PostEvent, RoomPublisher, build_router
 from ssegen.runtime import MemoryBroker
 
 from tests.runtime.http_client import HTTP
@@ -73,7 +73,7 @@ class ScheduleServer:
     broker: MemoryBroker
     loop: list[asyncio.AbstractEventLoop]  # the server's loop, once it started
 
-    def publish(self, event: RoomPost | RoomClosed, room: str) -> None:
+    def publish(self, event: PostEvent | ClosedEvent, room: str) -> None:
         """Publish from the test's thread on the server's loop; returns once published."""
         coro = RoomPublisher(self.broker).publish(event, room=room)
         asyncio.run_coroutine_threadsafe(coro, self.loop[0]).result(timeout=SETTLE)
@@ -218,13 +218,13 @@ def test_topic_waits_around_the_keepalive_under_uvicorn(server: ScheduleServer) 
             # The headers come once the subscription exists (ssegen/runtime/topic.py).
             chunks = response.aiter_raw()
             body = bytearray()
-            await loop.run_in_executor(None, server.publish, RoomPost(data=RoomPostData(n=0)), room)
+            await loop.run_in_executor(None, server.publish, PostEvent(data=PostData(n=0)), room)
             for n, gap in enumerate(REPRO_GAPS, start=1):
                 await asyncio.sleep(gap)
                 await loop.run_in_executor(
-                    None, server.publish, RoomPost(data=RoomPostData(n=n)), room
+                    None, server.publish, PostEvent(data=PostData(n=n)), room
                 )
-            await loop.run_in_executor(None, server.publish, RoomClosed(), room)
+            await loop.run_in_executor(None, server.publish, ClosedEvent(), room)
             async for chunk in chunks:
                 body.extend(chunk)
             return bytes(body)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ssegen.wire import DEFAULT_KEEP
+
 from ..stream import StreamSpec
 
 
@@ -25,7 +27,7 @@ class TopicSpec:
 
     stream: StreamSpec
     key: tuple[str, ...] = ()
-    keep: int = 1000
+    keep: int = DEFAULT_KEEP
     ttl: float | None = None
 
     def __post_init__(self) -> None:

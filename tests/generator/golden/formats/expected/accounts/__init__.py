@@ -4,15 +4,15 @@
 Formats: typed where the JSON value round-trips unchanged, plain strings otherwise.
 """
 
-from .events import AccountEventsEvent, AccountEventsSignedUp
-from .models import AccountEventsSignedUpData
+from .events import AccountEventsEvent, SignedUpEvent
+from .models import SignedUpData
 from .router import build_router
 from .service import AccountsService
 
 __all__ = [
     "AccountEventsEvent",
-    "AccountEventsSignedUp",
-    "AccountEventsSignedUpData",
     "AccountsService",
+    "SignedUpData",
+    "SignedUpEvent",
     "build_router",
 ]

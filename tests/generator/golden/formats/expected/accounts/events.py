@@ -4,14 +4,14 @@
 from dataclasses import dataclass
 from typing import TypeAlias
 
-from .models import AccountEventsSignedUpData
+from .models import SignedUpData
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class AccountEventsSignedUp:
+class SignedUpEvent:
     """The `signed_up` event of `account_events`."""
 
-    data: AccountEventsSignedUpData
+    data: SignedUpData
 
 
-AccountEventsEvent: TypeAlias = AccountEventsSignedUp
+AccountEventsEvent: TypeAlias = SignedUpEvent

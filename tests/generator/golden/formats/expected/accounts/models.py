@@ -8,7 +8,7 @@ from uuid import UUID
 from pydantic import AwareDatetime, BaseModel, Field
 
 
-class AccountEventsSignedUpData(BaseModel):
+class SignedUpData(BaseModel):
     email: Annotated[str, Field(max_length=254)]
     password: Annotated[str, Field(min_length=8)]
     avatar: str

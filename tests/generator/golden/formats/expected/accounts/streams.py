@@ -3,14 +3,9 @@
 
 from ssegen.runtime import EventSpec, StreamSpec
 
-from .events import AccountEventsSignedUp
+from .events import SignedUpEvent
 
 ACCOUNT_EVENTS = StreamSpec(
     name="account_events",
-    events=(EventSpec(AccountEventsSignedUp, "signed_up", "json"),),
-    retry=None,
-    keepalive=15,
-    ids=None,
-    resume_query=None,
-    error=None,
+    events=(EventSpec(SignedUpEvent, "signed_up", "json"),),
 )

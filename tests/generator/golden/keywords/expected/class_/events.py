@@ -4,19 +4,19 @@
 from dataclasses import dataclass
 from typing import Literal, TypeAlias
 
-from .models import ImportClassData
+from .models import ClassData
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ImportClass:
+class ClassEvent:
     """The `class` event of `import`."""
 
-    data: ImportClassData
+    data: ClassData
     id: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ImportYield:
+class YieldEvent:
     """The `yield` event of `import`."""
 
     data: Literal["a", "b"]
@@ -24,7 +24,7 @@ class ImportYield:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ImportNone:
+class NoneEvent:
     """The `None` event of `import`.
 
     Ends the stream.
@@ -33,4 +33,4 @@ class ImportNone:
     id: str
 
 
-ImportEvent: TypeAlias = ImportClass | ImportYield | ImportNone
+ImportEvent: TypeAlias = ClassEvent | YieldEvent | NoneEvent

@@ -7,6 +7,6 @@ from typing import Annotated
 from pydantic import BaseModel, Field
 
 
-class ImportClassData(BaseModel):
+class ClassData(BaseModel):
     def_: Annotated[str | None, Field(alias="def")] = None
     return_: Annotated[int | None, Field(alias="return")] = None

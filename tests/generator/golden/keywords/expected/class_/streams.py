@@ -3,18 +3,15 @@
 
 from ssegen.runtime import EventSpec, StreamSpec
 
-from .events import ImportClass, ImportNone, ImportYield
+from .events import ClassEvent, NoneEvent, YieldEvent
 
 IMPORT = StreamSpec(
     name="import",
     events=(
-        EventSpec(ImportClass, "class", "json"),
-        EventSpec(ImportYield, "yield", "text"),
-        EventSpec(ImportNone, "None", "none", terminal=True),
+        EventSpec(ClassEvent, "class", "json"),
+        EventSpec(YieldEvent, "yield", "text"),
+        EventSpec(NoneEvent, "None", "none", terminal=True),
     ),
-    retry=None,
-    keepalive=15,
     ids="handler",
     resume_query="since",
-    error=None,
 )

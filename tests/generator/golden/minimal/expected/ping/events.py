@@ -6,8 +6,8 @@ from typing import TypeAlias
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class PingPing:
+class PingPingEvent:
     """The `ping` event of `ping`."""
 
 
-PingEvent: TypeAlias = PingPing
+PingEvent: TypeAlias = PingPingEvent

@@ -3,14 +3,9 @@
 
 from ssegen.runtime import EventSpec, StreamSpec
 
-from .events import PingPing
+from .events import PingPingEvent
 
 PING = StreamSpec(
     name="ping",
-    events=(EventSpec(PingPing, "ping", "none"),),
-    retry=None,
-    keepalive=15,
-    ids=None,
-    resume_query=None,
-    error=None,
+    events=(EventSpec(PingPingEvent, "ping", "none"),),
 )

@@ -8,14 +8,14 @@ from .models import Order, Problem
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class OrderUpdatesOrder:
+class OrderEvent:
     """The `order` event of `order_updates`."""
 
     data: Order
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class OrderUpdatesFailed:
+class FailedEvent:
     """The `failed` event of `order_updates`.
 
     Sent when the stream fails; ends the stream.
@@ -24,4 +24,4 @@ class OrderUpdatesFailed:
     data: Problem
 
 
-OrderUpdatesEvent: TypeAlias = OrderUpdatesOrder | OrderUpdatesFailed
+OrderUpdatesEvent: TypeAlias = OrderEvent | FailedEvent

@@ -4,7 +4,7 @@
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
 
-from .events import OrderUpdatesEvent, OrderUpdatesFailed
+from .events import FailedEvent, OrderUpdatesEvent
 from .models import OrderUpdatesBody
 
 
@@ -24,7 +24,7 @@ class OrdersService(ABC):
     ) -> AsyncIterator[OrderUpdatesEvent]:
         """order_updates"""
 
-    def order_updates_error(self, exc: Exception) -> OrderUpdatesFailed | None:
+    def order_updates_error(self, exc: Exception) -> FailedEvent | None:
         """The `failed` event sent when order_updates raises.
 
         Return None to send ssegen's default, which reveals nothing about `exc`.

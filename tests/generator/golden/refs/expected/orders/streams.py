@@ -3,18 +3,15 @@
 
 from ssegen.runtime import EventSpec, StreamSpec
 
-from .events import OrderUpdatesFailed, OrderUpdatesOrder
+from .events import FailedEvent, OrderEvent
 
 ORDER_UPDATES = StreamSpec(
     name="order_updates",
     events=(
-        EventSpec(OrderUpdatesOrder, "order", "json"),
-        EventSpec(OrderUpdatesFailed, "failed", "json", terminal=True),
+        EventSpec(OrderEvent, "order", "json"),
+        EventSpec(FailedEvent, "failed", "json", terminal=True),
     ),
-    retry=None,
     keepalive=0.0,
-    ids=None,
-    resume_query=None,
-    error=OrderUpdatesFailed,
     max_body=65536,
+    error=FailedEvent,
 )

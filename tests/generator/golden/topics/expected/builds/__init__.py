@@ -3,24 +3,24 @@
 
 from .events import (
     BuildLogEvent,
-    BuildLogFinished,
-    BuildLogLine,
+    FinishedEvent,
+    LineEvent,
     LiveBuildsEvent,
-    LiveBuildsStarted,
+    StartedEvent,
 )
-from .models import BuildLogFinishedData, LiveBuildsStartedData
+from .models import FinishedData, StartedData
 from .publishers import BuildLogPublisher, LiveBuildsPublisher
 from .router import build_router
 
 __all__ = [
     "BuildLogEvent",
-    "BuildLogFinished",
-    "BuildLogFinishedData",
-    "BuildLogLine",
     "BuildLogPublisher",
+    "FinishedData",
+    "FinishedEvent",
+    "LineEvent",
     "LiveBuildsEvent",
     "LiveBuildsPublisher",
-    "LiveBuildsStarted",
-    "LiveBuildsStartedData",
+    "StartedData",
+    "StartedEvent",
     "build_router",
 ]

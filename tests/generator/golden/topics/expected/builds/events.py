@@ -4,34 +4,34 @@
 from dataclasses import dataclass
 from typing import TypeAlias
 
-from .models import BuildLogFinishedData, LiveBuildsStartedData
+from .models import FinishedData, StartedData
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class BuildLogLine:
+class LineEvent:
     """The `line` event of `build_log`."""
 
     data: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class BuildLogFinished:
+class FinishedEvent:
     """The `finished` event of `build_log`.
 
     Ends the stream.
     """
 
-    data: BuildLogFinishedData
+    data: FinishedData
 
 
-BuildLogEvent: TypeAlias = BuildLogLine | BuildLogFinished
+BuildLogEvent: TypeAlias = LineEvent | FinishedEvent
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class LiveBuildsStarted:
+class StartedEvent:
     """The `started` event of `live_builds`."""
 
-    data: LiveBuildsStartedData
+    data: StartedData
 
 
-LiveBuildsEvent: TypeAlias = LiveBuildsStarted
+LiveBuildsEvent: TypeAlias = StartedEvent

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 
-class BuildLogFinishedData(BaseModel):
+class FinishedData(BaseModel):
     ok: bool
 
 
-class LiveBuildsStartedData(BaseModel):
+class StartedData(BaseModel):
     project: str | None = None
     build: int | None = None

@@ -20,7 +20,7 @@ def build_router(
     """
     router = APIRouter()
 
-    def build_log(
+    def build_log_key(
         *,
         project: Annotated[str, Path()],
         build: Annotated[int, Path()],
@@ -34,7 +34,7 @@ def build_router(
 
     router.add_api_route(
         "/projects/{project}/builds/{build}/log",
-        serve_topic(BUILD_LOG_TOPIC, build_log, broker=broker),
+        serve_topic(BUILD_LOG_TOPIC, build_log_key, broker=broker),
         methods=["GET"],
         operation_id="build_log",
         response_model=None,
@@ -42,12 +42,12 @@ def build_router(
         responses={204: _NO_CONTENT},
     )
 
-    def live_builds() -> tuple[str, ...]:
+    def live_builds_key() -> tuple[str, ...]:
         return ()
 
     router.add_api_route(
         "/builds/live",
-        serve_topic(LIVE_BUILDS_TOPIC, live_builds, broker=broker),
+        serve_topic(LIVE_BUILDS_TOPIC, live_builds_key, broker=broker),
         methods=["GET"],
         operation_id="live_builds",
         response_model=None,

@@ -3,42 +3,27 @@
 
 from ssegen.runtime import EventSpec, StreamSpec, TopicSpec
 
-from .events import BuildLogFinished, BuildLogLine, LiveBuildsStarted
+from .events import FinishedEvent, LineEvent, StartedEvent
 
 BUILD_LOG = StreamSpec(
     name="build_log",
     events=(
-        EventSpec(BuildLogLine, "line", "text"),
-        EventSpec(BuildLogFinished, "finished", "json", terminal=True),
+        EventSpec(LineEvent, "line", "text"),
+        EventSpec(FinishedEvent, "finished", "json", terminal=True),
     ),
-    retry=None,
-    keepalive=15,
     ids="sequence",
-    resume_query=None,
-    error=None,
 )
 BUILD_LOG_TOPIC = TopicSpec(
     stream=BUILD_LOG,
-    key=(
-        "project",
-        "build",
-    ),
+    key=("project", "build"),
     keep=10000,
     ttl=600.0,
 )
 
 LIVE_BUILDS = StreamSpec(
     name="live_builds",
-    events=(EventSpec(LiveBuildsStarted, "started", "json"),),
-    retry=None,
-    keepalive=15,
-    ids=None,
-    resume_query=None,
-    error=None,
+    events=(EventSpec(StartedEvent, "started", "json"),),
 )
 LIVE_BUILDS_TOPIC = TopicSpec(
     stream=LIVE_BUILDS,
-    key=(),
-    keep=1000,
-    ttl=None,
 )
