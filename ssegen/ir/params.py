@@ -11,12 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from jsonschema.exceptions import SchemaError
 from ssegen import ir
 from ssegen.ir.imports import LOCAL_NAMES
 from ssegen.ir.naming import escape_keyword, snake
 from ssegen.spec.loader import Document, Loc
-from ssegen.spec.patterns import SpecValidator, spec_validator
+from ssegen.spec.patterns import is_valid_schema, spec_validator
 from ssegen.text import one_line
 
 _SCALARS = {"string": "str", "integer": "int", "number": "float", "boolean": "bool"}
@@ -60,7 +59,7 @@ def lower_param(
                 "a required parameter has no default: remove it",
                 key=True,
             )
-        elif not _valid_schema(schema):
+        elif not is_valid_schema(schema):
             pass  # the schema's own error is reported; its default cannot be checked
         elif next(iter(spec_validator(schema).iter_errors(default)), None) is not None:
             doc.error(
@@ -95,14 +94,6 @@ def lower_param(
         if isinstance(schema.get("description"), str)
         else None,
     )
-
-
-def _valid_schema(schema: dict[str, Any]) -> bool:
-    try:
-        SpecValidator.check_schema(schema)
-    except SchemaError:
-        return False
-    return True
 
 
 def _python_name(wire_name: str) -> str:

@@ -18,6 +18,7 @@ from ssegen.render import openapi
 from ssegen.render.field_tables import FieldRow, constraints_md, field_rows, is_object, type_md
 from ssegen.render.frames import example_frames
 from ssegen.render.markdown import md_code
+from ssegen.render.wording import listed, number
 from ssegen.wire import MISSED_EVENT
 
 
@@ -53,15 +54,6 @@ class StreamDoc:
     @property
     def endpoint(self) -> str:
         return md_code(f"{self.stream.http_method} {self.stream.path}")
-
-
-def _names(names: list[str], last: str) -> str:
-    quoted = [md_code(name) for name in names]
-    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + f" {last} {quoted[-1]}"
-
-
-def _number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else str(value)
 
 
 def _params(stream: ir.Stream) -> tuple[ParamRow, ...]:
@@ -126,7 +118,7 @@ def _behaviour(stream: ir.Stream) -> tuple[str, ...]:
         )
     if stream.keepalive:
         lines.append(
-            f"**Keepalive**: a `:` comment line after {_number(stream.keepalive)} s without events."
+            f"**Keepalive**: a `:` comment line after {number(stream.keepalive)} s without events."
         )
     else:
         lines.append("**Keepalive**: none; a quiet stream sends nothing.")
@@ -137,10 +129,14 @@ def _behaviour(stream: ir.Stream) -> tuple[str, ...]:
             "A number that is not finite (`NaN`, `Infinity`, `1e999`) gets 400."
         )
     if stream.topic is not None:
-        key = _names([p.wire_name for p in stream.topic.key], "and") if stream.topic.key else None
+        key = (
+            listed([p.wire_name for p in stream.topic.key], "and", md_code)
+            if stream.topic.key
+            else None
+        )
         instance = f"one per value of {key}" if key else "a single instance"
         ttl = (
-            f"; an idle instance is dropped after {_number(stream.topic.ttl)} s"
+            f"; an idle instance is dropped after {number(stream.topic.ttl)} s"
             if stream.topic.ttl is not None
             else ""
         )
@@ -151,7 +147,7 @@ def _behaviour(stream: ir.Stream) -> tuple[str, ...]:
         )
     terminal = [event.name for event in stream.terminal_events]
     if terminal:
-        lines.append(f"**Ends** after {_names(terminal, 'or')}.")
+        lines.append(f"**Ends** after {listed(terminal, 'or', md_code)}.")
     else:
         lines.append("**Ends**: never by itself; the server keeps the stream open.")
     if stream.error_event is not None:

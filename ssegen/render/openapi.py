@@ -24,6 +24,7 @@ from ssegen import ir
 from ssegen.render import openapi_events as c
 from ssegen.render import openapi_runtime as shared
 from ssegen.render.markdown import md_code, md_inline
+from ssegen.render.wording import listed
 
 OPENAPI_VERSION = "3.2.0"
 Document = dict[str, Any]
@@ -203,8 +204,7 @@ def responses(catalog: ir.Catalog, stream: ir.Stream) -> Document:
 
 
 def _names(names: Sequence[str], last: str = "and") -> str:
-    quoted = [f"`{name}`" for name in names]
-    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + f" {last} {quoted[-1]}"
+    return listed(names, last, md_code)
 
 
 def stream_description(stream: ir.Stream) -> str:

@@ -22,6 +22,7 @@ from typing import Any
 
 from ssegen import ir
 from ssegen.render.frames import example_frames
+from ssegen.render.wording import number
 from ssegen.spec.schema_walk import defs_name
 from ssegen.wire import MISSED_EVENT
 
@@ -152,16 +153,12 @@ def frame_schema(catalog: ir.Catalog, stream: ir.Stream) -> Schema:
     }
 
 
-def _number(value: float) -> int | float:
-    return int(value) if float(value).is_integer() else value
-
-
 def sse_extension(stream: ir.Stream) -> Schema:
     """`x-sse`: what OpenAPI cannot say yet about a stream (design: event-catalog.md)."""
     sse: Schema = {}
     if stream.retry is not None:
         sse["retry"] = stream.retry
-    sse["keepalive"] = _number(stream.keepalive)
+    sse["keepalive"] = number(stream.keepalive)
     if stream.ids:
         resume: Schema = {"ids": stream.ids, "header": "Last-Event-ID"}
         if stream.resume_query:
@@ -175,7 +172,7 @@ def sse_extension(stream: ir.Stream) -> Schema:
     if stream.topic is not None:
         topic: Schema = {"key": [p.wire_name for p in stream.topic.key], "keep": stream.topic.keep}
         if stream.topic.ttl is not None:
-            topic["ttl"] = _number(stream.topic.ttl)
+            topic["ttl"] = number(stream.topic.ttl)
         sse["topic"] = topic
     if sends_missed(stream):
         sse["missed"] = MISSED_EVENT

@@ -70,8 +70,8 @@ from .docs import add_event_catalog as add_event_catalog  # the catalog and its 
 
 
 def __getattr__(name: str) -> object:
-    if name == "RedisBroker":
-        from .brokers.redis_streams import RedisBroker
+    if name == "RedisBroker":  # imported on first use, as brokers/__init__.py explains
+        from . import brokers
 
-        return RedisBroker
+        return brokers.RedisBroker
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -19,6 +19,7 @@ from typing import Any
 from uuid import UUID
 
 from jsonschema import Draft202012Validator, FormatChecker, ValidationError, validators
+from jsonschema.exceptions import SchemaError as JsonSchemaError
 from jsonschema.protocols import Validator
 from pydantic import AwareDatetime, TypeAdapter
 from pydantic_core import SchemaError, SchemaValidator, core_schema
@@ -109,6 +110,16 @@ SpecValidator: type[Validator] = validators.extend(  # type: ignore[no-untyped-c
         "additionalProperties": _additional_properties,
     },
 )
+
+
+def is_valid_schema(schema: Any) -> bool:
+    """Whether `schema` is a JSON Schema at all (its errors are reported where it is
+    declared; what is built from it, such as example checks, is skipped when not)."""
+    try:
+        SpecValidator.check_schema(schema)
+    except JsonSchemaError:
+        return False
+    return True
 
 
 # The string formats the models type (keywords.FORMATS), checked as the models check
