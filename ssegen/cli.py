@@ -2,6 +2,8 @@
 
 Exit codes: 0 done / fresh, 1 spec errors or stale output, 2 bad usage.
 Spec problems print as `path:line:col: error: message`, never a traceback.
+
+What users see of it: README, "CLI".
 """
 
 from __future__ import annotations

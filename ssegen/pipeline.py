@@ -3,6 +3,8 @@
 load -> validate -> check -> lower -> render (architecture.md). Every stage
 records diagnostics instead of raising; if any were recorded, `build_files`
 raises one SpecError carrying all of them, sorted.
+
+The stages and the data flow between them: ARCHITECTURE.md.
 """
 
 from __future__ import annotations

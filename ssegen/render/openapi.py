@@ -11,6 +11,8 @@ order of the specs, components sorted by name.
 The media type sits in the operation rather than under `components/mediaTypes`
 (new in 3.2): Scalar 1.72 does not follow references to those, and each
 stream has exactly one operation, so nothing is repeated.
+
+What users see of it: README, "Event catalog and docs".
 """
 
 from __future__ import annotations

@@ -6,6 +6,8 @@ events (handler streams, topic brokers); `encode_event` frames one event;
 `StreamRoute` bounds the request body of a stream that takes one;
 `end_streams` and `set_shutdown_check` control how open streams end when the
 server shuts down (`shutdown`).
+
+What users see of it: README, "Runtime".
 """
 
 from .encoding import KEEPALIVE, encode_comment, encode_event

@@ -13,6 +13,8 @@ are not streams keep what FastAPI says about them.
 The docs page uses Scalar, which renders 3.2's `itemSchema`; Redoc 2 (behind
 FastAPI's `/redoc`) refuses 3.2 documents. Like every part of the runtime it
 depends on nothing in the generator: it reads JSON.
+
+What users see of it: README, "Event catalog and docs" > "In your app".
 """
 
 from __future__ import annotations

@@ -19,6 +19,8 @@ generated routers use for every stream with a body. Its handler, in order:
 
 Both refusals are problem responses (`problems.py`), like the runtime's other
 errors before a stream starts.
+
+What users see of it: README, "Runtime" > "Request bodies".
 """
 
 from __future__ import annotations

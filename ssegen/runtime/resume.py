@@ -5,6 +5,8 @@ EventSource sends `Last-Event-ID` on every reconnect once it has seen an id
 that cannot set headers use the stream's `resume.query` parameter instead;
 the header wins when both are sent. A value that does not parse is a 400
 problem: a FastAPI 422 would be just as final for EventSource, but says less.
+
+What users see of it: README, "Runtime" > "Resume".
 """
 
 from __future__ import annotations

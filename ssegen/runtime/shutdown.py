@@ -32,6 +32,8 @@ Elsewhere (a uvicorn `Server` run in a thread, or another server), call
 `end_streams()` from the server's own shutdown signal, or install a check of
 your own with `set_shutdown_check`; `set_shutdown_check(None)` turns the
 automatic check off.
+
+What users see of it: README, "Runtime" > "Graceful shutdown".
 """
 
 from __future__ import annotations

@@ -70,6 +70,8 @@ a send, or the `blocked` task itself (awaited, never polled). No state is
 waited on in a loop, so nothing here can spin without giving the loop a turn.
 Per connection this costs one task blocked in `receive()` and, with
 keepalive on, one timer: no task, queue or timeout scope per event.
+
+What users see of it: README, "Runtime" > "One stream never stalls another".
 """
 
 from __future__ import annotations

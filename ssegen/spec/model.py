@@ -3,6 +3,8 @@
 This module owns the *shape* of a spec (keys, types, name patterns). Checks
 that need more than one field (path parameters, examples, name collisions) live
 in `checks.py`. The keys and meanings follow `shared/design/spec-format.md`.
+
+What users see of it: README, "Spec format" (and ../shared/design/spec-format.md).
 """
 
 from __future__ import annotations

@@ -6,6 +6,8 @@ with the same guarantees: subscribe before replay (nothing lost or doubled
 around a reconnect), ids that are monotonic integers, a resume position out
 of retention reported as missed events, a terminal event that closes the
 instance, and a bounded buffer per subscriber.
+
+What users see of it: README, "Runtime" > "Topics".
 """
 
 from __future__ import annotations
