@@ -18,7 +18,7 @@ from markdown_it.token import Token
 from ssegen.pipeline import build_files
 
 from tests.catalog.documents import operations, stream_media
-from tests.clients.sse_client import EventStreamParser
+from tests.support.sse import Parser
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = sorted((ROOT / "generated" / "docs").glob("*.md"))
@@ -91,7 +91,7 @@ def test_pages_have_the_structure_of_the_contract(page: Path) -> None:
     for _, media in streams:
         for example in media.get("examples", {}).values():
             assert example["serializedValue"] in frames
-    assert [r["type"] for r in EventStreamParser().feed(frames)]
+    assert [r.type for r in Parser().feed(frames)]
 
 
 HOSTILE = """

@@ -22,7 +22,7 @@ from ssegen.pipeline import build_catalogs, build_files
 from ssegen.spec.diagnostics import SpecError
 
 from tests.catalog.documents import frame_branches, operations, resolve, stream_media, unresolved
-from tests.clients.sse_client import EventStreamParser
+from tests.support.sse import Parser
 
 ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = ROOT / "tests" / "generator" / "golden"
@@ -137,20 +137,20 @@ def test_example_frames_are_whole_frames_that_parse_back_to_the_spec_examples(
     document = _doc(tmp_path, {"jobs.yaml": JOBS})
     examples = stream_media(document["paths"]["/jobs/{job_id}/events"]["get"])["examples"]
     assert list(examples) == ["progress", "progress (2)", "log", "completed"]
-    parser = EventStreamParser()
+    parser = Parser()
     parsed = [
         record
         for example in examples.values()
         for record in parser.feed(example["serializedValue"])
     ]
-    assert [(r["type"], r["lastEventId"]) for r in parsed] == [
+    assert [(r.type, r.last_event_id) for r in parsed] == [
         ("progress", "1"),
         ("progress", "2"),
         ("log", "3"),
         ("completed", "4"),
     ]
-    assert [json.loads(r["data"]) for r in parsed[:2]] == [{"percent": 40}, {"percent": 80}]
-    assert parsed[2]["data"] == "two\nlines"
+    assert [json.loads(r.data) for r in parsed[:2]] == [{"percent": 40}, {"percent": 80}]
+    assert parsed[2].data == "two\nlines"
     assert examples["log"]["serializedValue"] == "event: log\ndata: two\ndata: lines\nid: 3\n\n"
 
 

@@ -21,9 +21,9 @@ import pytest
 from openapi_spec_validator import OpenAPIV32SpecValidator, validate
 from ssegen.pipeline import build_files
 
-from tests.clients.client_runs import run_client
-from tests.clients.sse_client import Record, read_events
+from tests.clients.client_runs import Record, run_client
 from tests.support.server import free_port, stop_process, wait_for_port
+from tests.support.sse import Event, read_events
 
 ROOT = Path(__file__).resolve().parents[2]
 SPECS = ["specs", "tests/catalog/specs"]
@@ -64,7 +64,7 @@ def served() -> Iterator[Served]:
 
 def _get(
     url: str, *, limit: int | None = None, last_event_id: str | None = None
-) -> tuple[int, list[Record]]:
+) -> tuple[int, list[Event]]:
     headers = {"Last-Event-ID": last_event_id} if last_event_id is not None else {}
     with httpx.stream("GET", url, headers=headers, timeout=20) as response:
         if response.status_code != 200:
@@ -72,8 +72,8 @@ def _get(
         return 200, read_events(response, limit)
 
 
-def _summary(events: list[Record]) -> list[tuple[str, str, str]]:
-    return [(e["type"], e["data"], e["lastEventId"]) for e in events]
+def _summary(events: list[Event]) -> list[tuple[str, str, str]]:
+    return [(e.type, e.data, e.last_event_id) for e in events]
 
 
 TASK = [
@@ -106,7 +106,7 @@ def test_eventsource_sees_the_events_then_stops_on_204(served: Served, client: s
 
 
 def _summary_of(records: list[Record]) -> list[tuple[str, str, str]]:
-    return _summary([r for r in records if r["kind"] == "event"])
+    return [(r["type"], r["data"], r["lastEventId"]) for r in records if r["kind"] == "event"]
 
 
 def test_each_new_connection_ends_with_the_next_terminal_event(served: Served) -> None:
@@ -147,12 +147,12 @@ def test_a_stream_without_terminal_event_repeats_with_its_own_ids(served: Served
 def test_a_topic_gets_a_publisher_for_each_instance_subscribed_to(served: Served) -> None:
     status, live = _get(f"{served.base}/feeds/3")
     assert status == 200
-    assert [(e["type"], e["data"]) for e in live] == [
+    assert [(e.type, e.data) for e in live] == [
         ("item", '{"n":1}'),
         ("item", '{"n":2}'),
         ("closed", ""),
     ]
-    ids = [int(e["lastEventId"]) for e in live]
+    ids = [int(e.last_event_id) for e in live]
     assert ids == [ids[0], ids[0] + 1, ids[0] + 2]
     # A later subscriber replays the retained events; one at the end gets 204.
     assert _get(f"{served.base}/feeds/3")[1] == live
@@ -161,14 +161,14 @@ def test_a_topic_gets_a_publisher_for_each_instance_subscribed_to(served: Served
 
 def test_the_example_specs_are_served(served: Served) -> None:
     _, jobs = _get(f"{served.base}/jobs/42/events")
-    assert [e["type"] for e in jobs] == ["progress", "log", "completed"]
+    assert [e.type for e in jobs] == ["progress", "log", "completed"]
     body = {"model": "m", "messages": [{"role": "user", "content": "hi"}]}
     with httpx.stream(
         "POST", f"{served.base}/v1/chat/completions", json=body, timeout=20
     ) as response:
         chat = read_events(response)
-    assert [e["type"] for e in chat] == ["chunk", "chunk", "usage", "done"]
-    assert chat[-1]["data"] == "[DONE]"
+    assert [e.type for e in chat] == ["chunk", "chunk", "usage", "done"]
+    assert chat[-1].data == "[DONE]"
 
 
 def test_the_docs_page_and_the_catalog(served: Served) -> None:

@@ -15,8 +15,8 @@ import pytest
 from tests.clients.client_runs import REPORTS_STATUS, run_client
 from tests.clients.payloads import DEFAULT_PROBLEM, Tick, upstream_problem
 from tests.clients.scenarios import FAILING_RETRY_AFTER_S, SECRET
-from tests.clients.sse_client import EventStreamParser
 from tests.clients.stream_requests import fresh_key, resume_headers, stream_url
+from tests.support.sse import Parser
 
 TICKS = 3
 CLOSED = 2
@@ -62,8 +62,8 @@ def test_the_response_ends_cleanly_after_the_error_event(server: str, stream: st
         body = response.read()
     assert response.status_code == 200
     assert SECRET.encode() not in body
-    parser = EventStreamParser()
-    events = [(r["type"], r["data"], r["lastEventId"]) for r in parser.feed(body.decode())]
+    parser = Parser()
+    events = [(r.type, r.data, r.last_event_id) for r in parser.feed(body)]
     ticks = [("tick", Tick(n=n).model_dump_json(), str(n)) for n in range(1, TICKS + 1)]
     assert events[:-1] == ticks, body
     failed_type, failed_data, failed_id = events[-1]

@@ -8,8 +8,8 @@ import pytest
 from tests.clients.client_runs import run_client
 from tests.clients.payloads import Tick
 from tests.clients.scenarios import RETRY_MS, CursorStyle, cursor_id
-from tests.clients.sse_client import EventStreamParser
 from tests.clients.stream_requests import fresh_key, resume_headers, stream_url
+from tests.support.sse import Parser
 
 TOTAL = 20
 
@@ -73,7 +73,7 @@ def test_resumable_streams_ask_for_the_short_reconnection_delay(server: str, str
     # Every reconnect above waits this long; at the browsers' default of 3 s
     # the suite would crawl. The ssegen app takes it from its spec's `retry`.
     response = httpx.get(stream_url(server, stream, fresh_key(), total=1), timeout=20)
-    parser = EventStreamParser()
-    events = list(parser.feed(response.text))
+    parser = Parser()
+    events = parser.feed(response.content)
     assert response.status_code == 200 and events, response.text
     assert parser.reconnection_ms == RETRY_MS

@@ -15,8 +15,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.clients.sse_client import EventStreamParser, Record, read_events
 from tests.support.server import serve_in_process
+from tests.support.sse import Event, Parser, read_events
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -30,32 +30,32 @@ def base() -> Iterator[str]:
 
 
 def test_job_progress_resumes_after_a_dropped_connection(base: str) -> None:
-    parser = EventStreamParser()
+    parser = Parser()
     with httpx.stream("GET", f"{base}/jobs/42/events", timeout=10) as response:
         assert response.status_code == 200
         assert response.headers["content-type"] == "text/event-stream; charset=utf-8"
         assert response.headers["cache-control"] == "no-cache"
         first = read_events(response, limit=4, parser=parser)  # then drop the connection
     assert parser.reconnection_ms == 3000
-    assert [e["lastEventId"] for e in first] == ["1", "2", "3", "4"]
+    assert [e.last_event_id for e in first] == ["1", "2", "3", "4"]
     headers = {"Last-Event-ID": parser.last_event_id}
     with httpx.stream("GET", f"{base}/jobs/42/events", headers=headers, timeout=10) as response:
         rest = read_events(response, parser=parser)
     received = first + rest
-    assert [e["type"] for e in received] == ["progress"] * 10 + ["completed"]
-    assert [json.loads(e["data"])["percent"] for e in received[:10]] == list(range(10, 101, 10))
-    assert [e["lastEventId"] for e in received] == [str(n) for n in range(1, 12)]
-    assert json.loads(received[-1]["data"]) == {"result_url": "/jobs/42/result"}
+    assert [e.type for e in received] == ["progress"] * 10 + ["completed"]
+    assert [json.loads(e.data)["percent"] for e in received[:10]] == list(range(10, 101, 10))
+    assert [e.last_event_id for e in received] == [str(n) for n in range(1, 12)]
+    assert json.loads(received[-1].data) == {"result_url": "/jobs/42/result"}
 
 
 def test_query_fallback_and_header_precedence(base: str) -> None:
     with httpx.stream("GET", f"{base}/jobs/1/events?last_event_id=9", timeout=10) as response:
-        assert [e["lastEventId"] for e in read_events(response)] == ["10", "11"]
+        assert [e.last_event_id for e in read_events(response)] == ["10", "11"]
     headers = {"Last-Event-ID": "10"}
     with httpx.stream(
         "GET", f"{base}/jobs/1/events?last_event_id=2", headers=headers, timeout=10
     ) as response:
-        assert [e["type"] for e in read_events(response)] == ["completed"]
+        assert [e.type for e in read_events(response)] == ["completed"]
 
 
 def test_bad_resume_position_and_handler_errors_are_real_http_errors(base: str) -> None:
@@ -91,13 +91,13 @@ def test_chat_completion_streams_chunks_then_the_done_sentinel(base: str) -> Non
     with httpx.stream("POST", f"{base}/v1/chat/completions", json=body, timeout=10) as response:
         assert response.status_code == 200
         events = read_events(response)
-    assert [e["type"] for e in events] == ["chunk", "chunk", "chunk", "usage", "done"]
-    assert "".join(json.loads(e["data"])["delta"] for e in events[:3]) == "hello streaming world"
-    assert events[-1]["data"] == "[DONE]"
+    assert [e.type for e in events] == ["chunk", "chunk", "chunk", "usage", "done"]
+    assert "".join(json.loads(e.data)["delta"] for e in events[:3]) == "hello streaming world"
+    assert events[-1].data == "[DONE]"
     # An optional field left as None is absent on the wire, as the published schema says.
-    assert "finish_reason" not in json.loads(events[0]["data"])
-    assert json.loads(events[2]["data"])["finish_reason"] == "stop"
-    assert all(e["lastEventId"] == "" for e in events)  # not resumable: no ids
+    assert "finish_reason" not in json.loads(events[0].data)
+    assert json.loads(events[2].data)["finish_reason"] == "stop"
+    assert all(e.last_event_id == "" for e in events)  # not resumable: no ids
     invalid = httpx.post(
         f"{base}/v1/chat/completions", json={"model": "m", "messages": []}, timeout=10
     )
@@ -116,23 +116,23 @@ def test_log_tail_sends_multi_line_records_and_resumes_at_the_handler_cursor(bas
         "GET", url, headers={"X-Tenant": "acme", "Last-Event-ID": "5"}, timeout=10
     ) as response:
         events = read_events(response, limit=3)
-    assert [e["lastEventId"] for e in events] == ["6", "7", "8"]
-    assert events[0]["data"] == "INFO [acme] api: request 6 ok"
-    assert events[1]["data"].splitlines() == [
+    assert [e.last_event_id for e in events] == ["6", "7", "8"]
+    assert events[0].data == "INFO [acme] api: request 6 ok"
+    assert events[1].data.splitlines() == [
         "ERROR request 7 failed",
         "Traceback (most recent call last):",
         '  File "app.py", line 7',
     ]
     with httpx.stream("GET", f"{base}/services/api/logs?cursor=23", timeout=10) as response:
         events = read_events(response, limit=2)
-    assert [(e["type"], e["lastEventId"]) for e in events] == [("line", "24"), ("rotated", "25")]
+    assert [(e.type, e.last_event_id) for e in events] == [("line", "24"), ("rotated", "25")]
     assert httpx.get(f"{base}/services/API/logs", timeout=10).status_code == 422  # path pattern
 
 
 def test_notifications_reach_subscribers_and_replay_after_reconnect(base: str) -> None:
     user = f"{time.time_ns() % 1_000_000 + 1}"
     url = f"{base}/users/{user}/notifications"
-    received: list[Record] = []
+    received: list[Event] = []
     connected = threading.Event()
 
     def subscribe() -> None:
@@ -148,9 +148,9 @@ def test_notifications_reach_subscribers_and_replay_after_reconnect(base: str) -
         note = {"id": f"n{n}", "kind": "mention", "title": f"note {n}"}
         assert httpx.post(url, json=note, timeout=10).status_code == 202
     reader.join(10)
-    assert [json.loads(e["data"])["id"] for e in received] == ["n1", "n2"]
-    first_id = received[0]["lastEventId"]
+    assert [json.loads(e.data)["id"] for e in received] == ["n1", "n2"]
+    first_id = received[0].last_event_id
     with httpx.stream("GET", url, headers={"Last-Event-ID": first_id}, timeout=10) as response:
         replay = read_events(response, limit=1)
-    assert [json.loads(e["data"])["id"] for e in replay] == ["n2"]
-    assert replay[0]["lastEventId"] == received[1]["lastEventId"]
+    assert [json.loads(e.data)["id"] for e in replay] == ["n2"]
+    assert replay[0].last_event_id == received[1].last_event_id

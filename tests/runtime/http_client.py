@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from tests.runtime.sse_wire import Stream, parse
+from tests.support.sse import Stream, parse
 
 TIMEOUT = httpx.Timeout(20.0)
 # uvicorn's HTTP implementation for the test servers: "auto" takes httptools

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from tests.runtime.raw_clients import wait_until
 from tests.runtime.services import PROBE
-from tests.runtime.sse_wire import parse
+from tests.support.sse import parse
 
 
 def http_chunks(base_url: str, path: str) -> list[bytes]:
@@ -40,7 +40,7 @@ def http_chunks(base_url: str, path: str) -> list[bytes]:
 
 
 def event_ids(chunk: bytes) -> list[str]:
-    return [e.id for e in parse(chunk).events]
+    return [e.last_event_id for e in parse(chunk).events]
 
 
 def test_events_produced_without_waiting_leave_together(base_url: str) -> None:

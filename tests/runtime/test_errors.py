@@ -26,7 +26,7 @@ def test_events_before_a_failure_go_out_then_the_error_event(
         reply = client.get(f"/jobs/{job}/events")
     assert reply.status == 200
     stream = reply.stream
-    assert [(e.event, e.id) for e in stream.events] == [
+    assert [(e.type, e.last_event_id) for e in stream.events] == [
         ("progress", "1"),
         ("progress", "2"),
         ("progress", "3"),
@@ -41,7 +41,7 @@ def test_events_before_a_failure_go_out_then_the_error_event(
 def test_the_error_hook_builds_the_error_event(client: Client) -> None:
     reply = client.get("/jobs/hooked/events")
     events = reply.stream.events
-    assert [(e.event, e.id) for e in events] == [("progress", "1"), ("failed", "2")]
+    assert [(e.type, e.last_event_id) for e in events] == [("progress", "1"), ("failed", "2")]
     assert json.loads(events[-1].data) == {
         "type": "about:blank",
         "title": "Lookup failed",
@@ -52,7 +52,10 @@ def test_the_error_hook_builds_the_error_event(client: Client) -> None:
 
 def test_an_undeclared_event_is_a_stream_error(client: Client) -> None:
     reply = client.get("/jobs/foreign/events")
-    assert [(e.event, e.id) for e in reply.stream.events] == [("progress", "1"), ("failed", "2")]
+    assert [(e.type, e.last_event_id) for e in reply.stream.events] == [
+        ("progress", "1"),
+        ("failed", "2"),
+    ]
 
 
 def test_default_text_error_event(client: Client) -> None:
@@ -60,7 +63,7 @@ def test_default_text_error_event(client: Client) -> None:
     # The keepalive started the response, so the failure is an event, not a 500.
     assert reply.status == 200
     assert reply.stream.comments
-    assert [(e.event, e.data) for e in reply.stream.events] == [("failed", "The stream failed.")]
+    assert [(e.type, e.data) for e in reply.stream.events] == [("failed", "The stream failed.")]
 
 
 def test_without_an_error_event_the_stream_just_ends(
@@ -69,7 +72,9 @@ def test_without_an_error_event_the_stream_just_ends(
     with caplog.at_level(logging.ERROR, logger="ssegen.runtime"):
         reply = client.get("/notes/crash")
     assert reply.status == 200
-    assert [(e.event, e.data, e.id) for e in reply.stream.events] == [("note", "crash n-1", "n-1")]
+    assert [(e.type, e.data, e.last_event_id) for e in reply.stream.events] == [
+        ("note", "crash n-1", "n-1")
+    ]
     assert reply.stream.complete
     assert SECRET not in reply.body.decode()
     assert any("notes" in r.getMessage() and r.exc_info for r in caplog.records)
@@ -77,7 +82,7 @@ def test_without_an_error_event_the_stream_just_ends(
 
 def test_an_id_that_could_forge_a_field_ends_the_stream(client: Client) -> None:
     reply = client.get("/notes/bad-id")
-    assert [(e.event, e.id) for e in reply.stream.events] == [("note", "n-1")]
+    assert [(e.type, e.last_event_id) for e in reply.stream.events] == [("note", "n-1")]
     assert b"forged" not in reply.body
     assert reply.stream.complete
 
@@ -85,7 +90,7 @@ def test_an_id_that_could_forge_a_field_ends_the_stream(client: Client) -> None:
 def test_a_terminal_event_ends_the_stream_and_closes_the_handler(client: Client) -> None:
     before = PROBE.count("terminal.closed")
     reply = client.get("/jobs/terminal/events")
-    assert [e.event for e in reply.stream.events] == ["progress", "completed"]
+    assert [e.type for e in reply.stream.events] == ["progress", "completed"]
     assert reply.stream.complete
     # The handler's generator was closed at its yield: it never resumed.
     assert PROBE.count("terminal.closed") == before + 1
@@ -108,6 +113,9 @@ def test_a_failing_cleanup_after_the_terminal_event_does_not_fail_the_stream(
 ) -> None:
     with caplog.at_level(logging.ERROR, logger="ssegen.runtime"):
         reply = client.get("/jobs/messy-cleanup/events")
-    assert [(e.event, e.id) for e in reply.stream.events] == [("progress", "1"), ("completed", "2")]
+    assert [(e.type, e.last_event_id) for e in reply.stream.events] == [
+        ("progress", "1"),
+        ("completed", "2"),
+    ]
     assert reply.stream.complete
     assert any("closing its handler failed" in r.getMessage() for r in caplog.records)

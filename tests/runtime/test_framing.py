@@ -23,11 +23,11 @@ def test_hostile_payloads_arrive_intact(client: Client) -> None:
         expected.append(("progress", {"percent": 1, "stageName": text}))
     expected.append(("completed", ""))
     got: list[tuple[str, object]] = [
-        (e.event, json.loads(e.data) if e.event == "progress" else e.data) for e in events
+        (e.type, json.loads(e.data) if e.type == "progress" else e.data) for e in events
     ]
     assert got == expected
     # Numbered 1, 2, 3 ... in order, whatever the payloads tried to forge.
-    assert [e.id for e in events] == [str(i) for i in range(1, len(expected) + 1)]
+    assert [e.last_event_id for e in events] == [str(i) for i in range(1, len(expected) + 1)]
     assert reply.stream.complete
 
 

@@ -35,5 +35,5 @@ def test_headers_go_out_with_the_first_keepalive(base_url: str) -> None:
 def test_a_stream_with_keepalive_off_sends_no_comments(client: Client) -> None:
     # /notes has keepalive 0; "slow" waits 0.3 s after each note.
     reply = client.get("/notes/slow")
-    assert [e.id for e in reply.stream.events] == [*NOTE_IDS, "end"]
+    assert [e.last_event_id for e in reply.stream.events] == [*NOTE_IDS, "end"]
     assert reply.stream.comments == []

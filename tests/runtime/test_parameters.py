@@ -17,7 +17,7 @@ def test_path_query_header_and_body_reach_the_handler(client: Client) -> None:
     )
     assert reply.status == 200
     events = reply.stream.events
-    assert [e.event for e in events] == ["progress", "progress", "completed"]
+    assert [e.type for e in events] == ["progress", "progress", "completed"]
     assert json.loads(events[0].data) == {"percent": 0, "stageName": "alice/t1/q"}
 
 

@@ -16,7 +16,7 @@ def test_a_source_of_encoded_events_is_streamed_and_closed(client: Client) -> No
     assert reply.headers["x-source"] == "countdown"
     assert reply.headers["content-type"] == "text/event-stream; charset=utf-8"
     assert reply.stream.retry == [10]
-    assert [(e.event, e.id) for e in reply.stream.events] == [
+    assert [(e.type, e.last_event_id) for e in reply.stream.events] == [
         ("tick", "2"),
         ("tick", "1"),
         ("tick", "0"),

@@ -9,16 +9,16 @@ import pytest
 
 from tests.runtime.http_client import Client
 from tests.runtime.services import NOTE_IDS
-from tests.runtime.sse_wire import Event, parse
+from tests.support.sse import Event, parse
 
 
 def percents(events: list[Event]) -> list[int]:
-    return [json.loads(e.data)["percent"] for e in events if e.event == "progress"]
+    return [json.loads(e.data)["percent"] for e in events if e.type == "progress"]
 
 
 def test_sequence_ids_start_at_one(client: Client) -> None:
     events = client.get("/jobs/progress/events", params={"count": 4}).stream.events
-    assert [e.id for e in events] == ["1", "2", "3", "4", "5"]
+    assert [e.last_event_id for e in events] == ["1", "2", "3", "4", "5"]
     assert percents(events) == [1, 2, 3, 4]
 
 
@@ -28,7 +28,7 @@ def test_the_header_resumes_after_its_id(client: Client) -> None:
     ).stream.events
     # The handler got last_event_id=2 and resumed its own work from there;
     # the runtime numbered the events from 3.
-    assert [(e.event, e.id) for e in events] == [
+    assert [(e.type, e.last_event_id) for e in events] == [
         ("progress", "3"),
         ("progress", "4"),
         ("completed", "5"),
@@ -40,7 +40,7 @@ def test_the_query_fallback_resumes_without_a_header(client: Client) -> None:
     events = client.get(
         "/jobs/progress/events", params={"count": 4, "last_event_id": "3"}
     ).stream.events
-    assert [e.id for e in events] == ["4", "5"]
+    assert [e.last_event_id for e in events] == ["4", "5"]
 
 
 def test_the_header_wins_over_the_query(client: Client) -> None:
@@ -49,7 +49,7 @@ def test_the_header_wins_over_the_query(client: Client) -> None:
         params={"count": 4, "last_event_id": "3"},
         headers={"Last-Event-ID": "1"},
     ).stream.events
-    assert [e.id for e in events] == ["2", "3", "4", "5"]
+    assert [e.last_event_id for e in events] == ["2", "3", "4", "5"]
 
 
 def test_an_empty_header_is_no_id(client: Client) -> None:
@@ -58,7 +58,7 @@ def test_an_empty_header_is_no_id(client: Client) -> None:
         params={"count": 2, "last_event_id": "1"},
         headers={"Last-Event-ID": ""},
     ).stream.events
-    assert [e.id for e in events] == ["2", "3"]
+    assert [e.last_event_id for e in events] == ["2", "3"]
 
 
 BAD_SEQUENCE_IDS = [
@@ -102,7 +102,7 @@ def test_the_largest_sequence_id_resumes_at_the_last_int64(client: Client) -> No
     events = client.get(
         "/jobs/hooked/events", headers={"Last-Event-ID": str(2**63 - 2)}
     ).stream.events
-    assert events[0].id == str(2**63 - 1)
+    assert events[0].last_event_id == str(2**63 - 1)
 
 
 @pytest.mark.parametrize("where", ["header", "query"])
@@ -114,7 +114,7 @@ def test_handler_ids_resume_after_the_given_id(client: Client, where: str) -> No
     else:
         reply = client.get("/notes/list", params={"after": second})
     events = reply.stream.events
-    assert [(e.event, e.data, e.id) for e in events] == [
+    assert [(e.type, e.data, e.last_event_id) for e in events] == [
         ("note", f"list {third}", third),
         ("end", "", "end"),
     ]
@@ -166,8 +166,8 @@ def test_a_client_that_drops_mid_stream_resumes_without_loss_or_doubles(base_url
                     if body.count(b"\n\n") >= 3:
                         break
             events = parse(body[: body.rindex(b"\n\n") + 2]).events
-            seen.extend(e.id for e in events)
-            last = events[-1].id
-            if events[-1].event == "completed":
+            seen.extend(e.last_event_id for e in events)
+            last = events[-1].last_event_id
+            if events[-1].type == "completed":
                 break
     assert seen == [str(i) for i in range(1, 32)]

@@ -30,7 +30,7 @@ from tests.runtime.shutdown_app import MARKERS_VARIABLE
 from tests.support.generated import REPO, child_env
 from tests.support.redis_server import redis_server
 from tests.support.server import free_port, wait_for_port
-from tests.topics.sse import Connection, connect
+from tests.support.subscriber import Connection, connect
 
 # Generous bounds that only keep a broken shutdown from hanging the suite.
 EXIT_PATIENCE = 30.0

@@ -10,6 +10,7 @@ import httpx
 from ssegen.runtime import Broker, end_streams
 
 from tests.support.server import serve_in_thread
+from tests.support.sse import Event
 
 from .feed_app import build_app
 
@@ -50,3 +51,11 @@ async def publish(
     response.raise_for_status()
     ids: list[int] = response.json()["ids"]
     return ids
+
+
+def note_numbers(events: list[Event]) -> list[int]:
+    return [e.json()["sequenceNumber"] for e in events if e.type == "note"]
+
+
+def ids(events: list[Event]) -> list[int]:
+    return [int(e.last_event_id) for e in events if e.type != "ssegen.missed"]

@@ -8,9 +8,10 @@ import httpx
 import pytest
 
 from tests.support.redis_server import RedisServer
+from tests.support.subscriber import connect
 
+from .harness import ids, note_numbers
 from .processes import app_process, other_process
-from .sse import connect, ids, note_numbers
 
 pytestmark = pytest.mark.anyio
 

@@ -10,10 +10,10 @@ from ssegen.runtime import RedisBroker
 from ssegen.runtime.brokers import BrokerUnavailableError
 
 from tests.support.redis_server import RedisServer, redis_server
+from tests.support.subscriber import connect
 
 from .feed_app import JOB_FEED_TOPIC, JobFeedLine
-from .harness import publish, served
-from .sse import connect, ids
+from .harness import ids, publish, served
 
 pytestmark = pytest.mark.anyio
 

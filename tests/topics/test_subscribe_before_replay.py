@@ -7,9 +7,10 @@ import asyncio
 import httpx
 import pytest
 
+from tests.support.subscriber import connect
+
 from .conftest import BrokerFactory
-from .harness import publish, served
-from .sse import connect, ids, note_numbers
+from .harness import ids, note_numbers, publish, served
 
 pytestmark = pytest.mark.anyio
 

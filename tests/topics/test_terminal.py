@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.subscriber import connect
+
 from .conftest import BrokerFactory
-from .harness import publish, served
-from .sse import connect, note_numbers
+from .harness import note_numbers, publish, served
 
 pytestmark = pytest.mark.anyio
 

@@ -21,9 +21,10 @@ from ssegen.runtime.brokers import REDIS_URL_VARIABLE, TOPICS_MODE_VARIABLE
 
 from tests.support.redis_server import RedisServer
 from tests.support.server import serve_in_process
+from tests.support.subscriber import Connection, connect
 
+from .harness import ids
 from .processes import APP
-from .sse import Connection, connect, ids
 
 pytestmark = pytest.mark.anyio
 

@@ -1,71 +1,19 @@
-"""An async SSE subscriber for the topic tests: one connection at a time, read as it arrives.
+"""An async subscriber over httpx: one connection at a time, its events read as they arrive.
 
-It parses as the WHATWG HTML "Server-sent events" section says (lines end at
-CRLF, CR or LF; one space after the colon is dropped; an event is dispatched
-by a blank line; `id` sets the last event id, kept across events without
-one) and records comments, so a test can see how a stream ended.
+Parsing is `tests.support.sse.Parser`'s; a connection given a parser of an
+earlier one carries its last event ID, as an EventSource reconnecting does.
 """
 
 from __future__ import annotations
 
 import asyncio
-import codecs
-import json
-import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
 
 import httpx
 
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
-
-
-@dataclass(frozen=True, slots=True)
-class Event:
-    type: str
-    data: str
-    last_event_id: str
-
-    def json(self) -> Any:
-        return json.loads(self.data)
-
-
-@dataclass(slots=True)
-class Parser:
-    last_event_id: str = ""
-    comments: list[str] = field(default_factory=list)
-    _pending: str = ""
-    _type: str = ""
-    _data: list[str] = field(default_factory=list)
-
-    def feed(self, text: str) -> list[Event]:
-        text = self._pending + text
-        # A CR at the very end may be the first half of a CRLF: keep it back.
-        held = "\r" if text.endswith("\r") else ""
-        lines = _LINE_BREAK.split(text[: len(text) - len(held)])
-        self._pending = lines.pop() + held  # an unfinished line
-        events: list[Event] = []
-        for line in lines:
-            if line == "":
-                if self._data:
-                    events.append(
-                        Event(self._type or "message", "\n".join(self._data), self.last_event_id)
-                    )
-                self._type, self._data = "", []
-            elif line.startswith(":"):
-                self.comments.append(line[1:])
-            else:
-                name, _, value = line.partition(":")
-                value = value.removeprefix(" ")
-                if name == "event":
-                    self._type = value
-                elif name == "data":
-                    self._data.append(value)
-                elif name == "id" and "\0" not in value:
-                    self.last_event_id = value
-        return events
+from tests.support.sse import Event, Parser
 
 
 @dataclass(slots=True)
@@ -79,9 +27,6 @@ class Connection:
     clean_end: bool = False
     _chunks: AsyncIterator[bytes] | None = None
     _taken: int = 0
-    _decoder: codecs.IncrementalDecoder = field(
-        default_factory=lambda: codecs.getincrementaldecoder("utf-8")()
-    )
 
     @property
     def status(self) -> int:
@@ -131,11 +76,13 @@ class Connection:
             chunk = await anext(self._chunks)
         except StopAsyncIteration:
             self.ended = self.clean_end = True
+            self.events.extend(self.parser.end()[0])
             return
         except httpx.TransportError:
             self.ended = True
+            self.parser.reset()  # [spec] what was not dispatched is dropped
             return
-        self.events.extend(self.parser.feed(self._decoder.decode(chunk)))
+        self.events.extend(self.parser.feed(chunk))
 
 
 @asynccontextmanager
@@ -150,16 +97,9 @@ async def connect(
     parser = parser or Parser()
     if last_event_id is not None:
         parser.last_event_id = last_event_id
+    parser.reset()
     headers = {"Accept": "text/event-stream"}
     if parser.last_event_id:
         headers["Last-Event-ID"] = parser.last_event_id
     async with client.stream("GET", url, headers=headers) as response:
         yield Connection(response, parser)
-
-
-def note_numbers(events: list[Event]) -> list[int]:
-    return [e.json()["sequenceNumber"] for e in events if e.type == "note"]
-
-
-def ids(events: list[Event]) -> list[int]:
-    return [int(e.last_event_id) for e in events if e.type != "ssegen.missed"]
