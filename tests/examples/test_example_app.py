@@ -142,8 +142,9 @@ def test_notifications_reach_subscribers_and_replay_after_reconnect(base: str) -
 
     reader = threading.Thread(target=subscribe)
     reader.start()
+    # The topic route subscribes before it answers: once the response has
+    # started, nothing published from now on can be missed.
     assert connected.wait(10)
-    time.sleep(0.2)  # the subscription is registered once the response has started
     for n in (1, 2):
         note = {"id": f"n{n}", "kind": "mention", "title": f"note {n}"}
         assert httpx.post(url, json=note, timeout=10).status_code == 202

@@ -10,9 +10,10 @@ import socket
 import time
 from urllib.parse import urlsplit
 
-from tests.runtime.raw_clients import wait_until
+from tests.runtime.raw_clients import stall_watch
 from tests.runtime.services import PROBE
 from tests.support.sse import parse
+from tests.support.waiting import wait_until
 
 
 def http_chunks(base_url: str, path: str) -> list[bytes]:
@@ -80,7 +81,7 @@ def test_a_handler_timeout_interrupts_the_handler_not_a_pushed_back_write(base_u
             "Connection: close\r\n\r\n".encode()
         )
         data = sock.recv(4096)
-        time.sleep(0.5)
+        assert wait_until(stall_watch(sock), interval=0.05)  # the server's writes are pushed back
         while chunk := sock.recv(1 << 20):
             data += chunk
     assert data.count(b"event: log\n") == 20 * rounds
@@ -104,8 +105,10 @@ def test_a_client_that_does_not_read_holds_the_handler_back(base_url: str) -> No
             f"GET /jobs/paced-forever/events HTTP/1.1\r\nHost: {url.netloc}\r\n\r\n".encode()
         )
         sock.recv(4096)
-        time.sleep(1.0)
+        assert wait_until(stall_watch(sock), interval=0.05)  # the server's writes are pushed back
+        # A negative, so it needs a while to watch: a second of a stalled client.
         # Socket buffers hold a few MB: a few hundred of these 10 kB events,
         # where an unthrottled handler makes tens of thousands in that second.
+        time.sleep(1.0)
         assert PROBE.count("paced-forever.produced") - produced < 1000
     assert wait_until(lambda: PROBE.count("paced-forever.closed") == closed + 1)

@@ -10,9 +10,10 @@ import pytest
 
 from tests.runtime.app import create_app
 from tests.runtime.http_client import HTTP
-from tests.runtime.raw_clients import drop_all, open_clients, wait_until
+from tests.runtime.raw_clients import drop_all, open_clients, stall_watch
 from tests.runtime.services import PROBE
 from tests.support.server import serve_in_thread
+from tests.support.waiting import wait_until, wait_until_async
 
 CLIENTS = 1000
 
@@ -69,7 +70,9 @@ def test_a_client_that_stops_reading_then_drops_closes_its_handler(
 
     async def scenario() -> None:
         writers = await open_clients(base_url, f"/jobs/{job}/events", 5, until=b"id: 10\n\n")
-        await asyncio.sleep(0.2)
+        # Nothing reads on: once each socket has stalled, the server's writes are blocked.
+        watches = [stall_watch(w.get_extra_info("socket")) for w in writers]
+        assert await wait_until_async(lambda: all(watch() for watch in watches), interval=0.05)
         drop_all(writers)
 
     asyncio.run(scenario())

@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 
 from tests.runtime.http_client import Client
-from tests.runtime.raw_clients import drop_all, open_clients, wait_until
+from tests.runtime.raw_clients import drop_all, open_clients
 from tests.runtime.services import PROBE
+from tests.support.waiting import wait_until
 
 
 def test_a_source_of_encoded_events_is_streamed_and_closed(client: Client) -> None:

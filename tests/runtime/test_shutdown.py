@@ -24,13 +24,13 @@ import pytest
 from ssegen.runtime import end_streams, set_shutdown_check, uvicorn_is_exiting
 from ssegen.runtime.brokers import REDIS_URL_VARIABLE
 
-from tests.runtime.raw_clients import wait_until
 from tests.runtime.services import PROBE
 from tests.runtime.shutdown_app import MARKERS_VARIABLE
 from tests.support.generated import REPO, child_env
 from tests.support.redis_server import redis_server
 from tests.support.server import free_port, wait_for_port
 from tests.support.subscriber import Connection, connect
+from tests.support.waiting import wait_until
 
 # Generous bounds that only keep a broken shutdown from hanging the suite.
 EXIT_PATIENCE = 30.0

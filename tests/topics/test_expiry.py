@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from tests.support.subscriber import connect
+from tests.support.waiting import wait_until_async
 
 from .conftest import BrokerFactory
 from .harness import note_numbers, publish, served
@@ -21,9 +20,16 @@ async def test_an_idle_instance_expires_and_its_ids_are_not_reused(
 ) -> None:
     async with served(make_broker(), ttl=TTL) as client:
         before = await publish(client, "idle", count=2)
-        # Idle for well over the ttl (the in-memory broker looks for expired
-        # instances at most once a second).
-        await asyncio.sleep(TTL + 1.5)
+
+        async def expired() -> bool:
+            # Resuming from the first id replays the second at once while the
+            # instance lives; once it has expired, that id is missed.
+            async with connect(client, "/jobs/idle/feed", last_event_id=str(before[0])) as probe:
+                return (await probe.read(1))[0].type == "ssegen.missed"
+
+        # A look is a subscriber, and the ttl counts from the last one: look less
+        # often than the ttl (the in-memory broker also sweeps at most once a second).
+        assert await wait_until_async(expired, interval=2 * TTL)
         async with connect(client, "/jobs/idle/feed") as newcomer:
             after = await publish(client, "idle", count=1, start=2)
             events = await newcomer.read(1)

@@ -6,13 +6,13 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import time
 
 import httpx
 import pytest
 
 from tests.clients.client_runs import CLIENTS, ClientRun, run_client
 from tests.support.redis_server import RedisServer
+from tests.support.waiting import wait_until
 
 from .processes import AppProcess, app_process, other_process
 
@@ -38,13 +38,13 @@ def _publish(base_url: str, job: str, start: int, *, end: bool = False) -> list[
 
 def _wait_for_subscribe(base_url: str, job: str, *, resuming: bool) -> None:
     """Until the client has subscribed to this server process (with a Last-Event-ID if resuming)."""
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+
+    def subscribed() -> bool:
         seen = httpx.get(f"{base_url}/test/jobs/{job}/subscribes", timeout=5).json()
-        if any(position is not None for position in seen) if resuming else seen:
-            return
-        time.sleep(0.05)
-    raise TimeoutError(f"no subscribe to {job} reached {base_url}")
+        return any(position is not None for position in seen) if resuming else bool(seen)
+
+    if not wait_until(subscribed, interval=0.05, patience=60):
+        raise TimeoutError(f"no subscribe to {job} reached {base_url}")
 
 
 def test_a_client_rejoins_a_topic_across_server_restarts(

@@ -22,6 +22,7 @@ from ssegen.runtime.brokers import (
 )
 
 from tests.support.redis_server import RedisServer, redis_server
+from tests.support.waiting import wait_until_async
 
 from .feed_app import JOB_FEED_TOPIC, JobFeedLine
 
@@ -241,8 +242,10 @@ async def test_a_durable_publish_waits_for_replicas(own_redis: RedisServer) -> N
         await alone.aclose()
 
     with redis_server(replica_of=own_redis) as replica:
-        while b"master_link_status:up" not in replica.command("INFO", "replication"):
-            await asyncio.sleep(0.02)  # polling a condition: the first sync
+        # The first sync.
+        assert await wait_until_async(
+            lambda: b"master_link_status:up" in replica.command("INFO", "replication")
+        )
         broker = RedisBroker.from_url(own_redis.url, durable="replicas")
         try:
             sent = await publish(broker, 2)
