@@ -40,8 +40,8 @@ from ssegen.wire import DEFAULT_MAX_BODY
 from starlette.types import Message
 
 from tests.runtime.http_client import HTTP, TIMEOUT
-from tests.runtime.raw_clients import PATIENCE
 from tests.support.server import serve_in_thread
+from tests.support.waiting import PATIENCE
 
 LIMIT = 1024  # upload's max_body in bodies.yaml
 UPLOAD_PATH = "/bodies/upload"
