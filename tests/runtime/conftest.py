@@ -13,6 +13,8 @@ from tests.support.server import SharedServer
 
 # Built before pytest imports the test modules, which import the generated packages.
 GENERATED = importable(Path(__file__).parent / "specs")
+# The shutdown app serves the topic tests' feeds too.
+TOPIC_GENERATED = importable(Path(__file__).parents[1] / "topics" / "specs")
 
 
 @pytest.fixture(scope="session")
@@ -42,3 +44,9 @@ def client(base_url: str) -> Iterator[Client]:
 def generated() -> Path:
     """The folder that holds this session's build of specs/."""
     return GENERATED
+
+
+@pytest.fixture(scope="session")
+def topic_generated() -> Path:
+    """The folder that holds this session's build of tests/topics/specs/."""
+    return TOPIC_GENERATED

@@ -5,7 +5,7 @@ sends one event and then waits forever, `/jobs/linger-silent/events` waits
 before its first event. Each handler leaves marker files in the folder named
 by `SSEGEN_TEST_MARKERS` (`<n>.opened`, then `<n>.closed` from its `finally`),
 since the test cannot look inside the server process. Topic subscriptions come
-from the topic test app's router, on the default broker (in memory unless
+from the topic test app (the generated `topic_feed` router), on the default broker (in memory unless
 `SSEGEN_REDIS_URL` is set), with its `/test/...` publish route. The lifespan
 leaves `lifespan.ended`: uvicorn only runs it once every response has ended.
 """

@@ -44,11 +44,11 @@ TICKERS = 1  # subscriptions of a topic without ids
 
 @contextmanager
 def uvicorn_app(
-    markers: Path, generated: Path, redis_url: str | None
+    markers: Path, generated: list[Path], redis_url: str | None
 ) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
     """`uvicorn tests.runtime.shutdown_app:app` with default settings; yields it and its URL."""
     port = free_port()
-    env = {**os.environ, **child_env(generated), MARKERS_VARIABLE: str(markers)}
+    env = {**os.environ, **child_env(*generated), MARKERS_VARIABLE: str(markers)}
     env.pop(REDIS_URL_VARIABLE, None)
     if redis_url is not None:
         env[REDIS_URL_VARIABLE] = redis_url
@@ -124,11 +124,14 @@ async def open_streams(
 
 @pytest.mark.parametrize("backend", ["memory", "redis"])
 def test_sigterm_ends_every_open_stream_cleanly_and_the_server_exits(
-    tmp_path: Path, generated: Path, backend: str
+    tmp_path: Path, generated: Path, topic_generated: Path, backend: str
 ) -> None:
     with (
         redis_server() if backend == "redis" else _nothing() as redis,
-        uvicorn_app(tmp_path, generated, redis.url if redis else None) as (process, url),
+        uvicorn_app(tmp_path, [generated, topic_generated], redis.url if redis else None) as (
+            process,
+            url,
+        ),
     ):
 
         async def scenario() -> None:

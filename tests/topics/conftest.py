@@ -1,15 +1,20 @@
-"""Fixtures for the topic tests: a real Redis, and every guarantee run on both brokers."""
+"""Fixtures for the topic tests: the generated feed package, a real Redis, and both brokers."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from ssegen.runtime import Broker, MemoryBroker, RedisBroker
 
+from tests.support.generated import importable
 from tests.support.redis_server import RedisServer, redis_server
+
+# Built before pytest imports the test modules, which import the generated package.
+GENERATED = importable(Path(__file__).parent / "specs")
 
 BrokerFactory = Callable[..., Broker]
 

@@ -1,8 +1,12 @@
-"""A topic app written the way ssegen generates one, plus test-only routes to publish.
+"""The app the topic tests serve: the generated `topic_feed` router plus test-only routes.
 
-`JobFeedPublisher`, `build_router` and the event classes have the shape of
-generated code; `/test/...` routes let a test (or another process) publish
-and end instances over HTTP, on the server's own event loop.
+`build_router` comes from ssegen's output for `tests/topics/specs/`, as every
+test app's streams do. Beside it, ordinary app code: `/test/...` routes that
+let a test (or another process) publish over HTTP, on the server's own event
+loop; a dependency on the generated router that records every subscribe
+(`/test/jobs/{job_id}/subscribes`); and one topic route whose key endpoint is
+hand-written (`serve_topic` used directly), to show that it can refuse with a
+real HTTP error, which a generated key endpoint never does.
 
 `app` (for `uvicorn tests.topics.feed_app:app`) uses `default_broker()`, so
 the `SSEGEN_REDIS_URL` environment variable picks the backend.
@@ -11,119 +15,40 @@ the `SSEGEN_REDIS_URL` environment variable picks the backend.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, replace
-from typing import Annotated, ClassVar
+from typing import Annotated
 
-from fastapi import APIRouter, Body, FastAPI, HTTPException, Path
+from fastapi import Body, Depends, FastAPI, HTTPException, Path, Request
 from fastapi.responses import HTMLResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 from ssegen.runtime import (
     Broker,
     BrokerUnavailableError,
-    EventSpec,
     EventStreamResponse,
-    StreamSpec,
     TopicClosedError,
-    TopicSpec,
     default_broker,
     serve_topic,
 )
+from topic_feed import TickerLineEvent, TickerPublisher, build_router
+from topic_feed.streams import JOB_FEED_TOPIC
+
+from .feeds import FEEDS, publish_to
+
+# Every subscribe to a job feed this process served, per job: the resume
+# position it came with (the Last-Event-ID header, else the query parameter).
+SUBSCRIBES: dict[str, list[str | None]] = {}
 
 
-class Note(BaseModel):
-    text: str
-    seq: int = Field(alias="sequenceNumber")
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class JobFeedNote:
-    EVENT: ClassVar[str] = "note"
-    data: Note
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class JobFeedLine:
-    EVENT: ClassVar[str] = "line"
-    data: str
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class JobFeedDone:
-    EVENT: ClassVar[str] = "done"
-
-
-JobFeedEvent = JobFeedNote | JobFeedLine | JobFeedDone
-
-JOB_FEED = StreamSpec(
-    name="job_feed",
-    events=(
-        EventSpec(JobFeedNote, "note", "json"),
-        EventSpec(JobFeedLine, "line", "text"),
-        EventSpec(JobFeedDone, "done", "none", terminal=True),
-    ),
-    retry=100,
-    keepalive=15.0,
-    ids="sequence",
-    resume_query="last_event_id",
-)
-JOB_FEED_TOPIC = TopicSpec(stream=JOB_FEED, key=("job_id",), keep=1000, ttl=3600.0)
-
-# A topic without `resume`: no ids, live events only.
-TICKER = StreamSpec(
-    name="ticker", events=(EventSpec(JobFeedLine, "line", "text"),), retry=None, keepalive=15.0
-)
-TICKER_TOPIC = TopicSpec(stream=TICKER, key=("room",), keep=10)
-
-
-class JobFeedPublisher:
-    """Generated shape: typed events, key parameters as keywords."""
-
-    def __init__(self, broker: Broker | None = None, topic: TopicSpec = JOB_FEED_TOPIC) -> None:
-        self._broker = broker or default_broker()
-        self._topic = topic  # not generated: lets tests vary keep and ttl
-
-    async def publish(self, event: JobFeedEvent, *, job_id: str) -> int:
-        return await self._broker.publish(self._topic, (job_id,), event)
-
-
-# Every subscribe this process served, per job: the resume position it came with.
-SUBSCRIBES: dict[str, list[int | None]] = {}
-
-
-def build_router(broker: Broker | None = None, topic: TopicSpec = JOB_FEED_TOPIC) -> APIRouter:
-    router = APIRouter()
-
-    def job_feed(job_id: Annotated[str, Path()], *, last_event_id: int | None) -> tuple[str, ...]:
-        if job_id == "forbidden":
-            raise HTTPException(403, "not your job")
-        SUBSCRIBES.setdefault(job_id, []).append(last_event_id)
-        return (job_id,)
-
-    router.add_api_route(
-        "/jobs/{job_id}/feed",
-        serve_topic(topic, job_feed, broker=broker),
-        methods=["GET"],
-        operation_id="job_feed",
-        response_model=None,
-        response_class=EventStreamResponse,
-    )
-
-    async def ticker(room: Annotated[str, Path()]) -> tuple[str, ...]:
-        return (room,)
-
-    router.add_api_route(
-        "/rooms/{room}/ticker",
-        serve_topic(TICKER_TOPIC, ticker, broker=broker),
-        methods=["GET"],
-        response_model=None,
-        response_class=EventStreamResponse,
-    )
-    return router
+def record_subscribe(request: Request) -> None:
+    job_id = request.path_params.get("job_id")
+    if job_id is not None:
+        position = request.headers.get("last-event-id", request.query_params.get("last_event_id"))
+        SUBSCRIBES.setdefault(job_id, []).append(position)
 
 
 class Publish(BaseModel):
-    """Publish `count` notes (`sequenceNumber` from `start`), then `done` when `end`."""
+    """Publish `count` notes (`sequenceNumber` from `start`), `lines`, then `done` when `end`."""
 
+    feed: str = "job_feed"  # the stream of specs/feed.yaml
     count: int = 0
     start: int = 0
     size: int = 0  # extra payload characters per note
@@ -131,36 +56,38 @@ class Publish(BaseModel):
     end: bool = False
 
 
-def build_app(
-    broker: Broker | None = None,
-    *,
-    keep: int | None = None,
-    ttl: float | None = None,
-    keepalive: float | None = None,
-) -> FastAPI:
-    """The app; `keep`, `ttl` and `keepalive` replace the job feed's for one test."""
-    topic = JOB_FEED_TOPIC
-    if keep is not None or ttl is not None:
-        topic = replace(topic, keep=keep or topic.keep, ttl=ttl or topic.ttl)
-    if keepalive is not None:
-        topic = replace(topic, stream=replace(topic.stream, keepalive=keepalive))
+def build_app(broker: Broker | None = None) -> FastAPI:
     app = FastAPI()
-    app.include_router(build_router(broker, topic))
-    publisher = JobFeedPublisher(broker, topic)
-    ticker_broker = broker
+    app.include_router(build_router(broker), dependencies=[Depends(record_subscribe)])
+    ticker = TickerPublisher(broker)
+
+    def guarded_key(job_id: Annotated[str, Path()]) -> tuple[str, ...]:
+        if job_id == "forbidden":
+            raise HTTPException(403, "not your job")
+        return (job_id,)
+
+    app.add_api_route(
+        "/test/jobs/{job_id}/guarded-feed",
+        serve_topic(JOB_FEED_TOPIC, guarded_key, broker=broker),
+        methods=["GET"],
+        response_model=None,
+        response_class=EventStreamResponse,
+    )
 
     @app.post("/test/jobs/{job_id}/publish")
     async def publish(job_id: str, body: Annotated[Publish, Body()]) -> dict[str, list[int]]:
-        padding = "x" * body.size
-        ids: list[int] = []
+        feed = FEEDS[body.feed]
         try:
-            for n in range(body.start, body.start + body.count):
-                note = Note.model_validate({"text": f"note {n}{padding}", "sequenceNumber": n})
-                ids.append(await publisher.publish(JobFeedNote(data=note), job_id=job_id))
-            for line in body.lines:
-                ids.append(await publisher.publish(JobFeedLine(data=line), job_id=job_id))
-            if body.end:
-                ids.append(await publisher.publish(JobFeedDone(), job_id=job_id))
+            ids = await publish_to(
+                broker or default_broker(),
+                feed,
+                job_id,
+                count=body.count,
+                start=body.start,
+                size=body.size,
+                lines=body.lines,
+                end=body.end,
+            )
         except TopicClosedError as exc:
             raise HTTPException(409, str(exc)) from exc
         except BrokerUnavailableError as exc:
@@ -169,13 +96,12 @@ def build_app(
 
     @app.post("/test/rooms/{room}/publish")
     async def publish_ticker(room: str, lines: Annotated[list[str], Body()]) -> dict[str, int]:
-        chosen = ticker_broker or default_broker()
         for line in lines:
-            await chosen.publish(TICKER_TOPIC, (room,), JobFeedLine(data=line))
+            await ticker.publish(TickerLineEvent(data=line), room=room)
         return {"published": len(lines)}
 
     @app.get("/test/jobs/{job_id}/subscribes")
-    async def subscribes(job_id: str) -> list[int | None]:
+    async def subscribes(job_id: str) -> list[str | None]:
         return SUBSCRIBES.get(job_id, [])
 
     @app.get("/blank", response_class=HTMLResponse)

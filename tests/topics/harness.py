@@ -16,9 +16,9 @@ from .feed_app import build_app
 
 
 @asynccontextmanager
-async def served(broker: Broker, **app_options: Any) -> AsyncIterator[httpx.AsyncClient]:
+async def served(broker: Broker) -> AsyncIterator[httpx.AsyncClient]:
     """The test app on a real uvicorn (in a thread), and a client for it."""
-    app = build_app(broker, **app_options)
+    app = build_app(broker)
     with serve_in_thread(app) as base_url:
         try:
             async with httpx.AsyncClient(base_url=base_url, timeout=20.0) as client:
@@ -38,9 +38,11 @@ async def publish(
     size: int = 0,
     lines: list[str] | None = None,
     end: bool = False,
+    feed: str = "job_feed",
 ) -> list[int]:
-    """Publish through the app's route; returns the ids the broker assigned."""
+    """Publish to `feed` through the app's route; returns the ids the broker assigned."""
     body: dict[str, Any] = {
+        "feed": feed,
         "count": count,
         "start": start,
         "size": size,

@@ -8,12 +8,16 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from ssegen.runtime.brokers import REDIS_URL_VARIABLE
 
+from tests.support.generated import child_env, importable
 from tests.support.server import free_port, serve_in_process, wait_for_port
 
 APP = "tests.topics.feed_app:app"  # its broker is default_broker(): Redis, from the environment
+# What a child process needs to import the generated feed package.
+APP_ENV = child_env(importable(Path(__file__).parent / "specs"))
 
 
 class AppProcess:
@@ -21,7 +25,7 @@ class AppProcess:
 
     def __init__(self, redis_url: str) -> None:
         self.port = free_port()
-        self.env = {**os.environ, REDIS_URL_VARIABLE: redis_url}
+        self.env = {**os.environ, **APP_ENV, REDIS_URL_VARIABLE: redis_url}
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -67,5 +71,5 @@ def app_process(redis_url: str) -> Iterator[AppProcess]:
 @contextmanager
 def other_process(redis_url: str) -> Iterator[str]:
     # Stopped with SIGTERM: the runtime ends its open streams, so it exits at once.
-    with serve_in_process(APP, env={REDIS_URL_VARIABLE: redis_url}) as base_url:
+    with serve_in_process(APP, env={**APP_ENV, REDIS_URL_VARIABLE: redis_url}) as base_url:
         yield base_url

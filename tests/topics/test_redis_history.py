@@ -20,11 +20,11 @@ from ssegen.runtime.brokers import (
     DurabilityUnsupportedError,
     Subscription,
 )
+from topic_feed import JobFeedLineEvent
+from topic_feed.streams import JOB_FEED_TOPIC
 
 from tests.support.redis_server import RedisServer, redis_server
 from tests.support.waiting import wait_until_async
-
-from .feed_app import JOB_FEED_TOPIC, JobFeedLine
 
 pytestmark = pytest.mark.anyio
 
@@ -41,7 +41,7 @@ def own_redis() -> Iterator[RedisServer]:
 
 async def publish(broker: RedisBroker, count: int, job: str = "j") -> list[int]:
     return [
-        await broker.publish(JOB_FEED_TOPIC, (job,), JobFeedLine(data=f"line {n}"))
+        await broker.publish(JOB_FEED_TOPIC, (job,), JobFeedLineEvent(data=f"line {n}"))
         for n in range(count)
     ]
 

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 import pytest
 from ssegen.runtime import RedisBroker
 from ssegen.runtime.brokers import BrokerUnavailableError
+from topic_feed import JobFeedLineEvent
+from topic_feed.streams import JOB_FEED_TOPIC
 
 from tests.support.redis_server import RedisServer, redis_server
 from tests.support.subscriber import connect
 
-from .feed_app import JOB_FEED_TOPIC, JobFeedLine
 from .harness import ids, publish, served
 
 pytestmark = pytest.mark.anyio
@@ -67,15 +68,15 @@ async def test_the_broker_raises_broker_unavailable_while_redis_is_down(
 ) -> None:
     broker = RedisBroker.from_url(own_redis.url)
     try:
-        await broker.publish(JOB_FEED_TOPIC, ("o2",), JobFeedLine(data="up"))
+        await broker.publish(JOB_FEED_TOPIC, ("o2",), JobFeedLineEvent(data="up"))
         with pytest.raises(TypeError):
             await broker.publish(JOB_FEED_TOPIC, ("o2",), _NotAnEvent())
         own_redis.stop()
         with pytest.raises(BrokerUnavailableError):
-            await broker.publish(JOB_FEED_TOPIC, ("o2",), JobFeedLine(data="down"))
+            await broker.publish(JOB_FEED_TOPIC, ("o2",), JobFeedLineEvent(data="down"))
         with pytest.raises(BrokerUnavailableError):
             await broker.subscribe(JOB_FEED_TOPIC, ("o2",), after=None)
         own_redis.start()
-        assert await broker.publish(JOB_FEED_TOPIC, ("o2",), JobFeedLine(data="up again")) > 0
+        assert await broker.publish(JOB_FEED_TOPIC, ("o2",), JobFeedLineEvent(data="up again")) > 0
     finally:
         await broker.aclose()

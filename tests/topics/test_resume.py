@@ -71,7 +71,7 @@ async def test_the_key_endpoint_can_refuse_with_a_real_http_error(
     make_broker: BrokerFactory,
 ) -> None:
     async with served(make_broker()) as client:
-        response = await client.get("/jobs/forbidden/feed")
+        response = await client.get("/test/jobs/forbidden/guarded-feed")
         assert response.status_code == 403
         assert response.json()["detail"] == "not your job"
 
@@ -101,9 +101,9 @@ async def test_a_quiet_topic_sends_keepalive_comments_and_then_events(
     make_broker: BrokerFactory,
 ) -> None:
     async with (
-        served(make_broker(), keepalive=0.2) as client,
-        connect(client, "/jobs/quiet/feed") as feed,
+        served(make_broker()) as client,
+        connect(client, "/quiet/jobs/quiet/feed") as feed,  # a keepalive every 0.2 s
     ):
         await feed.read_comments(3)  # the opening one, then two keepalives
-        await publish(client, "quiet", count=1)
+        await publish(client, "quiet", count=1, feed="quiet_feed")
         assert note_numbers(await feed.read(1)) == [0]

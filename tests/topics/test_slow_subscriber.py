@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 import h11
 import pytest
+from topic_feed.streams import LARGE_FEED_TOPIC
 
 from tests.support.sse import Event, Parser
 from tests.support.subscriber import connect
@@ -20,6 +21,8 @@ pytestmark = pytest.mark.anyio
 BUFFER = 16  # live events a subscriber may lag behind before it is dropped
 EVENTS = 4000
 SIZE = 6000  # payload characters per event: 24 MB in all, far more than socket buffers hold
+# The large feed keeps them all, so that the reconnect replays what was missed.
+assert LARGE_FEED_TOPIC.keep > EVENTS
 
 
 class StalledReader:
@@ -72,15 +75,15 @@ class StalledReader:
 async def test_a_subscriber_that_falls_behind_is_dropped_and_replays_on_reconnect(
     make_broker: BrokerFactory,
 ) -> None:
-    async with served(make_broker(buffer=BUFFER), keep=EVENTS + 10) as client:
-        slow = StalledReader(str(client.base_url), "/jobs/slow/feed")
+    async with served(make_broker(buffer=BUFFER)) as client:
+        slow = StalledReader(str(client.base_url), "/large/jobs/slow/feed")
         try:
             await asyncio.to_thread(slow.read_headers)
             assert slow.status == 200
             # Far more than the socket buffers hold: the server's writes block,
             # the subscriber's buffer fills, and it is dropped.
-            await publish(client, "slow", count=EVENTS, size=SIZE)
-            await publish(client, "slow", end=True)
+            await publish(client, "slow", count=EVENTS, size=SIZE, feed="large_feed")
+            await publish(client, "slow", end=True, feed="large_feed")
             received = await asyncio.wait_for(asyncio.to_thread(slow.read_to_end), 60)
         finally:
             slow.close()
@@ -90,7 +93,7 @@ async def test_a_subscriber_that_falls_behind_is_dropped_and_replays_on_reconnec
         assert note_numbers(first) == list(range(len(first)))
 
         last_id = slow.parser.last_event_id
-        async with connect(client, "/jobs/slow/feed", last_event_id=last_id) as again:
+        async with connect(client, "/large/jobs/slow/feed", last_event_id=last_id) as again:
             rest = await again.read_to_end(timeout=60)
         assert rest[-1].type == "done"
         assert [e.type for e in rest if e.type != "note"] == ["done"], "no missed events"

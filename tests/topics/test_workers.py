@@ -24,7 +24,7 @@ from tests.support.server import serve_in_process
 from tests.support.subscriber import Connection, connect
 
 from .harness import ids
-from .processes import APP
+from .processes import APP, APP_ENV
 
 pytestmark = pytest.mark.anyio
 
@@ -34,7 +34,7 @@ ATTEMPTS = 200
 
 
 def _without_topic_settings() -> dict[str, str]:
-    return {REDIS_URL_VARIABLE: "", TOPICS_MODE_VARIABLE: ""}
+    return {**APP_ENV, REDIS_URL_VARIABLE: "", TOPICS_MODE_VARIABLE: ""}
 
 
 @asynccontextmanager
