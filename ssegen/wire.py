@@ -25,15 +25,17 @@ DEFAULT_MAX_BODY = 1_048_576
 def json_payload(value: object) -> bytes:
     """Compact JSON through pydantic's own writer, by alias (models, root models, plain data).
 
-    Fields that are None are left out: in the spec's JSON Schema an optional
-    property is absent, not null, so `{"finish_reason": null}` would break the
-    contract the event catalog publishes.
+    Nulls as the schema declares them (README, "Spec format"): every member goes
+    out, defaults included (a `type` const tells variants apart), a member that
+    admits null as `null` when None; an optional member that does not admit null
+    is left out when None (its generated model field is marked `exclude_if`, see
+    ssegen.ir.nested), so no payload breaks its published schema.
     """
     serializer = getattr(type(value), "__pydantic_serializer__", None)
     if serializer is not None:
-        payload: bytes = serializer.to_json(value, by_alias=True, exclude_none=True)
+        payload: bytes = serializer.to_json(value, by_alias=True)
         return payload
-    return pydantic_core.to_json(value, by_alias=True, exclude_none=True)
+    return pydantic_core.to_json(value, by_alias=True)
 
 
 def text_payload(text: str) -> bytes:

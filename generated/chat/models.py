@@ -7,12 +7,19 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field
 
 
+def _omit_if_none(value: object) -> bool:
+    """Optional members whose schema does not admit null are left out when None, not sent as null."""
+    return value is None
+
+
 class ChunkData(BaseModel):
     index: Annotated[int, Field(ge=0)]
     """Position of this chunk in the reply."""
     delta: str
     """Text to append."""
-    finish_reason: Literal["stop", "length"] | None = None
+    finish_reason: Literal["stop", "length"] | None = Field(
+        default=None, exclude_if=_omit_if_none
+    )
 
 
 class Message(BaseModel):
@@ -23,10 +30,10 @@ class Message(BaseModel):
 class Problem(BaseModel):
     """An RFC 9457 problem, sent as the `error` event."""
 
-    type: str | None = "about:blank"
+    type: str | None = Field(default="about:blank", exclude_if=_omit_if_none)
     title: str
-    status: int | None = None
-    detail: str | None = None
+    status: int | None = Field(default=None, exclude_if=_omit_if_none)
+    detail: str | None = Field(default=None, exclude_if=_omit_if_none)
 
 
 class UsageData(BaseModel):
@@ -37,5 +44,9 @@ class UsageData(BaseModel):
 class ChatCompletionBody(BaseModel):
     model: Annotated[str, Field(examples=["small-chat-1"])]
     messages: Annotated[list[Message], Field(min_length=1)]
-    temperature: Annotated[float | None, Field(ge=0.0, le=2.0)] = 1
-    max_tokens: Annotated[int | None, Field(ge=1)] = None
+    temperature: Annotated[float | None, Field(ge=0.0, le=2.0)] = Field(
+        default=1, exclude_if=_omit_if_none
+    )
+    max_tokens: Annotated[int | None, Field(ge=1)] = Field(
+        default=None, exclude_if=_omit_if_none
+    )

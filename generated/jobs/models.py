@@ -7,15 +7,20 @@ from typing import Annotated
 from pydantic import BaseModel, Field
 
 
+def _omit_if_none(value: object) -> bool:
+    """Optional members whose schema does not admit null are left out when None, not sent as null."""
+    return value is None
+
+
 class CompletedData(BaseModel):
     result_url: str
 
 
 class Problem(BaseModel):
     title: str
-    detail: str | None = None
+    detail: str | None = Field(default=None, exclude_if=_omit_if_none)
 
 
 class ProgressData(BaseModel):
     percent: Annotated[int, Field(ge=0, le=100)]
-    stage: str | None = None
+    stage: str | None = Field(default=None, exclude_if=_omit_if_none)

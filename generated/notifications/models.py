@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+
+
+def _omit_if_none(value: object) -> bool:
+    """Optional members whose schema does not admit null are left out when None, not sent as null."""
+    return value is None
 
 
 class Notification(BaseModel):
     id: str
     kind: Literal["mention", "comment", "system"]
     title: str
-    url: str | None = None
+    url: str | None = Field(default=None, exclude_if=_omit_if_none)
 
 
 class ReadData(BaseModel):

@@ -124,8 +124,10 @@ class Catalog:
     version: str
     description: str | None
     service_class: str
-    defs: dict[str, dict[str, Any]]  # JSON Schemas by model class name
+    defs: dict[str, dict[str, Any]]  # JSON Schemas by model class name, nested objects hoisted
     streams: tuple[Stream, ...]
+    # Per model: optional members left out when None, their schemas not admitting null.
+    omit_none: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # Each generated module's imports, by module name (`ssegen.ir.imports`).
     imports: dict[str, tuple[Import, ...]] = field(default_factory=dict)
 

@@ -14,6 +14,7 @@ from typing import Any
 from ssegen import ir
 from ssegen.ir.imports import BUILD_ROUTER_LOCALS, RESERVED, module_imports
 from ssegen.ir.naming import constant, pascal, snake
+from ssegen.ir.nested import hoist_nested, omit_none
 from ssegen.ir.params import lower_param
 from ssegen.ir.refs import Resolver
 from ssegen.spec.loader import Document, Loc
@@ -67,6 +68,7 @@ def lower(doc: Document, spec: Spec, resolver: Resolver, package: str, source: s
         for name, stream in spec.streams.items()
     )
     resolver.check_cycles()
+    defs = hoist_nested(resolver.defs, set(classes.owners) | RESERVED)
     catalog = ir.Catalog(
         package=package,
         source=source,
@@ -74,8 +76,9 @@ def lower(doc: Document, spec: Spec, resolver: Resolver, package: str, source: s
         version=spec.info.version,
         description=spec.info.description,
         service_class=service_class,
-        defs=dict(sorted(resolver.defs.items())),
+        defs=defs,
         streams=streams,
+        omit_none=omit_none(defs),
     )
     return replace(catalog, imports=module_imports(catalog))
 

@@ -66,7 +66,9 @@ def render_catalog(catalog: ir.Catalog) -> dict[str, str]:
     base = catalog.package
     context = {"catalog": catalog, "header": header(catalog)}
     if catalog.defs:
-        files[f"{base}/models.py"] = _format(render_models(catalog.defs, header(catalog)))
+        files[f"{base}/models.py"] = _format(
+            render_models(catalog.defs, catalog.omit_none, header(catalog))
+        )
     modules = ["__init__", "events", "streams", "router"]
     if catalog.handler_streams:
         modules.append("service")

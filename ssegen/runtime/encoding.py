@@ -67,7 +67,7 @@ def _json_writer(cls: type) -> PayloadWriter:
     def body(event: Any) -> bytes:
         data = event.data
         if type(data) is model:
-            payload: bytes = to_json(data, by_alias=True, exclude_none=True)
+            payload: bytes = to_json(data, by_alias=True)
             return payload
         return json_payload(data)
 

@@ -8,12 +8,17 @@ from uuid import UUID
 from pydantic import AwareDatetime, BaseModel, Field
 
 
+def _omit_if_none(value: object) -> bool:
+    """Optional members whose schema does not admit null are left out when None, not sent as null."""
+    return value is None
+
+
 class SignedUpData(BaseModel):
     email: Annotated[str, Field(max_length=254)]
     password: Annotated[str, Field(min_length=8)]
     avatar: str
-    home: str | None = None
+    home: str | None = Field(default=None, exclude_if=_omit_if_none)
     id: UUID
     at: AwareDatetime
-    balance: float | None = None
-    seen: int | None = None
+    balance: float | None = Field(default=None, exclude_if=_omit_if_none)
+    seen: int | None = Field(default=None, exclude_if=_omit_if_none)

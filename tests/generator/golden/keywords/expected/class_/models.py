@@ -7,6 +7,15 @@ from typing import Annotated
 from pydantic import BaseModel, Field
 
 
+def _omit_if_none(value: object) -> bool:
+    """Optional members whose schema does not admit null are left out when None, not sent as null."""
+    return value is None
+
+
 class ClassData(BaseModel):
-    def_: Annotated[str | None, Field(alias="def")] = None
-    return_: Annotated[int | None, Field(alias="return")] = None
+    def_: Annotated[str | None, Field(alias="def")] = Field(
+        default=None, exclude_if=_omit_if_none
+    )
+    return_: Annotated[int | None, Field(alias="return")] = Field(
+        default=None, exclude_if=_omit_if_none
+    )

@@ -7,6 +7,11 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, RootModel
 
 
+def _omit_if_none(value: object) -> bool:
+    """Optional members whose schema does not admit null are left out when None, not sent as null."""
+    return value is None
+
+
 class Cause(RootModel[Literal["timeout", "crash"]]):
     root: Literal["timeout", "crash"]
 
@@ -27,4 +32,4 @@ class OrderUpdatesBody(BaseModel):
 
 class Problem(BaseModel):
     title: str
-    cause: Cause | None = None
+    cause: Cause | None = Field(default=None, exclude_if=_omit_if_none)

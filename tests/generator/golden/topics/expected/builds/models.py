@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+
+
+def _omit_if_none(value: object) -> bool:
+    """Optional members whose schema does not admit null are left out when None, not sent as null."""
+    return value is None
 
 
 class FinishedData(BaseModel):
@@ -10,5 +15,5 @@ class FinishedData(BaseModel):
 
 
 class StartedData(BaseModel):
-    project: str | None = None
-    build: int | None = None
+    project: str | None = Field(default=None, exclude_if=_omit_if_none)
+    build: int | None = Field(default=None, exclude_if=_omit_if_none)
