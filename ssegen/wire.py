@@ -7,6 +7,8 @@ show. Only pydantic-core, which both sides already load, is imported.
 
 from __future__ import annotations
 
+from typing import Final
+
 import pydantic_core
 
 MISSED_EVENT = "ssegen.missed"
@@ -17,6 +19,13 @@ DEFAULT_KEEPALIVE = 15.0
 
 DEFAULT_KEEP = 1000
 """Events a topic instance retains for replay when its spec sets no `keep`."""
+
+DEFAULT_EMPTY_STATUS: Final = 204
+"""The status of a response with no event to send: EventSource stops reconnecting on 204
+(WHATWG HTML, "Server-sent events"). A spec may declare 202 instead (`empty_status`)."""
+
+EMPTY_STATUSES = (202, 204)
+"""The statuses `empty_status` may declare: both mean success and carry no body."""
 
 DEFAULT_MAX_BODY = 1_048_576
 """Bytes (1 MiB): the request body limit of a stream with a body that sets no `max_body`."""

@@ -8,7 +8,11 @@ from ssegen.runtime import Broker, EventStreamResponse, serve_topic
 
 from .streams import ANNOUNCEMENTS_TOPIC, USER_NOTIFICATIONS_TOPIC
 
-_NO_CONTENT = {"description": "Nothing more to send; do not reconnect."}
+# What a response without events answers, by the stream's `empty_status`.
+_EMPTY = {
+    202: {"description": "Accepted, with no event to send."},
+    204: {"description": "Nothing more to send; do not reconnect."},
+}
 
 
 def build_router(
@@ -36,7 +40,7 @@ def build_router(
         tags=["notifications"],
         response_model=None,
         response_class=EventStreamResponse,
-        responses={204: _NO_CONTENT},
+        responses={204: _EMPTY[204]},
     )
 
     def announcements_key(
@@ -54,6 +58,6 @@ def build_router(
         tags=["notifications"],
         response_model=None,
         response_class=EventStreamResponse,
-        responses={204: _NO_CONTENT},
+        responses={204: _EMPTY[204]},
     )
     return router

@@ -91,6 +91,7 @@ class Stream:
     max_body: int | None  # bytes; set exactly when there is a body
     retry: int | None
     keepalive: float
+    empty_status: int  # the status of a response without events (202 or 204)
     ids: Literal["sequence", "handler"] | None
     resume_query: str | None
     events: tuple[Event, ...]

@@ -22,7 +22,7 @@ from ssegen.spec.model import Event, Spec, Stream
 from ssegen.spec.patterns import is_valid_schema, spec_validator
 from ssegen.spec.schema_walk import defs_name
 from ssegen.text import one_line, pyliteral
-from ssegen.wire import DEFAULT_KEEP, DEFAULT_KEEPALIVE, DEFAULT_MAX_BODY
+from ssegen.wire import DEFAULT_EMPTY_STATUS, DEFAULT_KEEP, DEFAULT_KEEPALIVE, DEFAULT_MAX_BODY
 
 
 class _Names:
@@ -203,6 +203,7 @@ def _stream(
         max_body=max_body,
         retry=stream.retry,
         keepalive=keepalive,
+        empty_status=stream.empty_status,
         ids=ids,
         resume_query=resume_query,
         events=events,
@@ -210,6 +211,7 @@ def _stream(
         spec_options=_options(
             ("retry", stream.retry, None),
             ("keepalive", keepalive, DEFAULT_KEEPALIVE),
+            ("empty_status", stream.empty_status, DEFAULT_EMPTY_STATUS),
             ("ids", ids, None),
             ("resume_query", resume_query, None),
             ("max_body", DEFAULT_MAX_BODY if max_body is None else max_body, DEFAULT_MAX_BODY),

@@ -32,6 +32,8 @@ OPENAPI_VERSION = "3.2.0"
 Document = dict[str, Any]
 
 _NO_CONTENT = "Nothing more to send; do not reconnect (EventSource stops on 204)."
+# The stream's declared `empty_status` (MCP answers a notification with 202).
+_ACCEPTED = "Accepted, with no event to send: the handler produced none."
 
 
 def openapi_document(catalogs: Sequence[ir.Catalog]) -> Document:
@@ -179,7 +181,11 @@ def responses(catalog: ir.Catalog, stream: ir.Stream) -> Document:
             "content": {"text/event-stream": c.media_type(catalog, stream)},
         }
     }
-    if stream.topic is None or stream.terminal_events:
+    if stream.topic is None and stream.empty_status != 204:
+        responses[str(stream.empty_status)] = {"description": _ACCEPTED}
+    if (stream.topic is None and stream.empty_status == 204) or (
+        stream.topic is not None and stream.terminal_events
+    ):
         responses["204"] = {"description": _NO_CONTENT}
     bad_request = []
     if stream.ids:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import types
 from collections.abc import AsyncGenerator, AsyncIterable, Callable, Mapping
 
+from ssegen.wire import DEFAULT_EMPTY_STATUS
 from starlette.background import BackgroundTask
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
@@ -43,7 +44,8 @@ class EventStreamResponse(Response):
     """A `text/event-stream` response over an async source of encoded events.
 
     `content` yields bytes, each one or more complete events (see
-    `encode_event`); None sends a 204. `preamble` (the `retry:` field) goes
+    `encode_event`); None, or a source that ends without producing anything,
+    sends `empty_status` (204, or 202). `preamble` (the `retry:` field) goes
     out once, before the first chunk. `keepalive` is in seconds, 0 for none.
     `on_error` turns an exception raised by `content` after the start into a
     last chunk (or None to just end); `name` labels log lines. `attach_sink`,
@@ -62,6 +64,7 @@ class EventStreamResponse(Response):
         background: BackgroundTask | None = None,
         *,
         keepalive: float = 15.0,
+        empty_status: int = DEFAULT_EMPTY_STATUS,
         preamble: bytes = b"",
         on_error: OnError | None = None,
         name: str = "event stream",
@@ -74,6 +77,7 @@ class EventStreamResponse(Response):
         self.init_headers({**STREAM_HEADERS, **(headers or {})})
         self.content = content
         self.keepalive = keepalive
+        self.empty_status = empty_status
         self.preamble = preamble
         self.on_error = on_error
         self.name = name
@@ -81,7 +85,7 @@ class EventStreamResponse(Response):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.content is None:
-            await Response(status_code=204)(scope, receive, send)
+            await Response(status_code=self.empty_status)(scope, receive, send)
         else:
             source = self.content
             if not isinstance(source, types.AsyncGeneratorType):
@@ -91,6 +95,7 @@ class EventStreamResponse(Response):
                 headers=self.raw_headers,
                 preamble=self.preamble,
                 keepalive=self.keepalive,
+                empty_status=self.empty_status,
                 on_error=self.on_error,
                 name=self.name,
             )

@@ -150,6 +150,7 @@ def serve(
         return EventStreamResponse(
             source.chunks(),
             keepalive=spec.keepalive,
+            empty_status=spec.empty_status,
             preamble=spec.preamble,
             on_error=source.error_chunk if declares_error else None,
             name=spec.name,

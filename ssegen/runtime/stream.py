@@ -11,7 +11,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from ssegen.wire import DEFAULT_KEEPALIVE, DEFAULT_MAX_BODY, event_prefix
+from ssegen.wire import (
+    DEFAULT_EMPTY_STATUS,
+    DEFAULT_KEEPALIVE,
+    DEFAULT_MAX_BODY,
+    EMPTY_STATUSES,
+    event_prefix,
+)
 
 PayloadKind = Literal["json", "text", "none"]
 IdsMode = Literal["sequence", "handler"]
@@ -65,13 +71,16 @@ class StreamSpec:
     once per response; `ids` is None for a stream that is not resumable.
     `preamble` is what every response starts with (the `retry:` field).
     `max_body` is the largest request body in bytes (`request_body.py`
-    enforces it on the routes of streams with a body).
+    enforces it on the routes of streams with a body). `empty_status` is the
+    answer of a handler that ends without an event: 204, or 202 (MCP-style
+    notifications).
     """
 
     name: str
     events: Sequence[EventSpec]
     retry: int | None = None
     keepalive: float = DEFAULT_KEEPALIVE
+    empty_status: int = DEFAULT_EMPTY_STATUS
     ids: IdsMode | None = None
     resume_query: str | None = None
     error: type | None = None
@@ -87,6 +96,8 @@ class StreamSpec:
             )
         if self.keepalive < 0:
             raise ValueError(f"keepalive must be >= 0 seconds: {self.keepalive!r}")
+        if self.empty_status not in EMPTY_STATUSES:
+            raise ValueError(f"empty_status must be 202 or 204: {self.empty_status!r}")
         if type(self.max_body) is not int or self.max_body < 1:
             raise ValueError(f"max_body must be a positive integer of bytes: {self.max_body!r}")
         if self.error is not None and self.error not in self.by_class:

@@ -6,7 +6,8 @@ response needs the same things, and this state machine owns all of them:
 - the start: the status line goes out with the first chunk (or the first
   keepalive), so a failure before it is a real HTTP error (RFC 9457 problem),
   and a source that ends without producing anything is a 204, which tells
-  EventSource not to reconnect (WHATWG HTML, "Server-sent events");
+  EventSource not to reconnect (WHATWG HTML, "Server-sent events"), or the
+  stream's declared `empty_status`;
 - batching: chunks the source produced without waiting go out as one `send`;
   a chunk is never held back waiting for more (see `eager`);
 - keepalive: a comment after `keepalive` seconds without a write;
@@ -84,6 +85,7 @@ from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ssegen.wire import DEFAULT_EMPTY_STATUS
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
@@ -139,6 +141,7 @@ class WriterSettings:
 
     `headers` are raw ASGI headers; `preamble` (the `retry:` field) goes out
     once, before the first chunk; `keepalive` is in seconds, 0 for none;
+    `empty_status` answers a source that ends without producing anything;
     `on_error` turns an exception raised by the source after the start into a
     last chunk (or None to just end); `name` labels log lines.
     """
@@ -147,6 +150,7 @@ class WriterSettings:
     headers: Sequence[tuple[bytes, bytes]] = ()
     preamble: bytes = b""
     keepalive: float = 15.0
+    empty_status: int = DEFAULT_EMPTY_STATUS
     on_error: OnError | None = None
     name: str = "event stream"
 
@@ -332,8 +336,9 @@ class StreamWriter:
     async def _end(self, buf: list[bytes]) -> None:
         await self._settle()
         if not self.started and not buf:
-            # Nothing to send: 204 tells EventSource to stop reconnecting.
-            await self._respond(Response(status_code=204))
+            # Nothing to send: 204 tells EventSource to stop reconnecting;
+            # a spec may declare 202 (MCP's answer to a notification).
+            await self._respond(Response(status_code=self.settings.empty_status))
             return
         await self._emit(b"".join(buf), more=False)
 

@@ -102,6 +102,13 @@ def _check_stream(doc: Document, name: str, stream: Stream) -> None:
             f"a {stream.method} stream cannot have a body: use POST, PUT or PATCH",
             key=True,
         )
+    if stream.topic is not None and "empty_status" in stream.model_fields_set:
+        doc.error(
+            (*loc, "empty_status"),
+            f"'empty_status' is the answer of a handler with nothing to send, and stream "
+            f"'{name}' is a topic: its subscribers get 204 once the instance has ended",
+            key=True,
+        )
     if stream.max_body is not None and stream.body is None:
         doc.error(
             (*loc, "max_body"),

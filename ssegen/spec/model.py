@@ -13,7 +13,7 @@ import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from ssegen.wire import DEFAULT_KEEP, DEFAULT_KEEPALIVE
+from ssegen.wire import DEFAULT_EMPTY_STATUS, DEFAULT_KEEP, DEFAULT_KEEPALIVE
 
 STREAM_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 EVENT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$")
@@ -81,6 +81,8 @@ class Stream(_Strict):
     keepalive: float = Field(default=DEFAULT_KEEPALIVE, ge=0, le=86_400)
     resume: Resume | None = None
     topic: Topic | None = None
+    # The status of a handler's response that has no event to send.
+    empty_status: Literal[202, 204] = DEFAULT_EMPTY_STATUS
     events: dict[str, Event] = Field(min_length=1)
 
     @field_validator("keepalive", mode="before")

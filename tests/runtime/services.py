@@ -31,9 +31,12 @@ from runtime_streams import (
     LogEvent,
     NoteEvent,
     NotesEvent,
+    NotifyBody,
+    NotifyEvent,
     Problem,
     Progress,
     ProgressEvent,
+    ReplyEvent,
     RuntimeStreamsService,
     TickEvent,
     TicksEvent,
@@ -268,6 +271,11 @@ class StreamsService(RuntimeStreamsService):
             if topic == "slow":
                 await asyncio.sleep(0.3)
         yield EndEvent(id="end")
+
+    async def notify(self, *, body: NotifyBody) -> AsyncIterator[NotifyEvent]:
+        # JSON-RPC style: a notification gets no answer, so the response has no event.
+        if not body.method.startswith("notifications/"):
+            yield ReplyEvent(data=f"done {body.method}")
 
     async def ticks(self, *, mode: str, delay: float) -> AsyncIterator[TicksEvent]:
         await asyncio.sleep(delay)

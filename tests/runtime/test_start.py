@@ -34,6 +34,16 @@ def test_a_handler_with_nothing_to_send_gets_204(client: Client) -> None:
     assert PROBE.count("empty.closed") == before + 1
 
 
+def test_a_declared_empty_status_answers_a_response_without_events(client: Client) -> None:
+    # `empty_status: 202`: MCP's answer to a notification, a response with no event.
+    reply = client.post("/notify", json={"method": "notifications/initialized"})
+    assert reply.status == 202
+    assert reply.body == b""
+    answered = client.post("/notify", json={"method": "tools/list"})
+    assert answered.status == 200
+    assert answered.stream.events[0].data == "done tools/list"
+
+
 def test_resuming_past_the_end_gets_204(client: Client) -> None:
     reply = client.get("/jobs/progress/events", params={"count": 3}, headers={"Last-Event-ID": "4"})
     assert reply.status == 204

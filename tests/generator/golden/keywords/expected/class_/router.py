@@ -11,7 +11,11 @@ from .events import ImportEvent
 from .service import ClassService
 from .streams import IMPORT
 
-_NO_CONTENT = {"description": "Nothing more to send; do not reconnect."}
+# What a response without events answers, by the stream's `empty_status`.
+_EMPTY = {
+    202: {"description": "Accepted, with no event to send."},
+    204: {"description": "Nothing more to send; do not reconnect."},
+}
 
 
 def build_router(
@@ -45,6 +49,6 @@ def build_router(
         operation_id="import",
         response_model=None,
         response_class=EventStreamResponse,
-        responses={204: _NO_CONTENT},
+        responses={204: _EMPTY[204]},
     )
     return router

@@ -12,7 +12,11 @@ from .models import OrderUpdatesBody
 from .service import OrdersService
 from .streams import ORDER_UPDATES
 
-_NO_CONTENT = {"description": "Nothing more to send; do not reconnect."}
+# What a response without events answers, by the stream's `empty_status`.
+_EMPTY = {
+    202: {"description": "Accepted, with no event to send."},
+    204: {"description": "Nothing more to send; do not reconnect."},
+}
 
 
 def build_router(
@@ -36,7 +40,7 @@ def build_router(
         operation_id="order_updates",
         response_model=None,
         response_class=EventStreamResponse,
-        responses={204: _NO_CONTENT},
+        responses={204: _EMPTY[204]},
         route_class_override=StreamRoute,
     )
     return router

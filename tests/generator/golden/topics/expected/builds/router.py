@@ -8,7 +8,11 @@ from ssegen.runtime import Broker, EventStreamResponse, serve_topic
 
 from .streams import BUILD_LOG_TOPIC, LIVE_BUILDS_TOPIC
 
-_NO_CONTENT = {"description": "Nothing more to send; do not reconnect."}
+# What a response without events answers, by the stream's `empty_status`.
+_EMPTY = {
+    202: {"description": "Accepted, with no event to send."},
+    204: {"description": "Nothing more to send; do not reconnect."},
+}
 
 
 def build_router(
@@ -39,7 +43,7 @@ def build_router(
         operation_id="build_log",
         response_model=None,
         response_class=EventStreamResponse,
-        responses={204: _NO_CONTENT},
+        responses={204: _EMPTY[204]},
     )
 
     def live_builds_key() -> tuple[str, ...]:
@@ -52,6 +56,6 @@ def build_router(
         operation_id="live_builds",
         response_model=None,
         response_class=EventStreamResponse,
-        responses={204: _NO_CONTENT},
+        responses={204: _EMPTY[204]},
     )
     return router
