@@ -60,6 +60,11 @@ def text_payload(text: str) -> bytes:
     return text.replace("\n", "\ndata: ").encode()
 
 
-def event_prefix(name: str) -> bytes:
-    """The `event:` line and the start of the first `data:` line of an event called `name`."""
-    return b"event: " + name.encode() + b"\ndata: "
+def event_prefix(name: str | None) -> bytes:
+    """The `event:` line and the start of the first `data:` line of an event called `name`.
+
+    Without a name there is no `event:` line: WHATWG clients dispatch the event
+    as `message` (OpenAI's chunks, and its `[DONE]`, go out so).
+    """
+    start = b"data: "
+    return start if name is None else b"event: " + name.encode() + b"\n" + start

@@ -36,9 +36,28 @@ class Param:
     description: str | None
 
 
+TellKind = Literal["own", "const", "member", "other", "text", "empty"]
+
+
+@dataclass(frozen=True)
+class Tell:
+    """How a client tells an event from the others sent under its wire name (`ir.variants`).
+
+    own: no other event shares its wire name; const: its `property` has the const
+    `value` (the stream's `discriminator`); member: it alone has the member
+    `property`; other: the JSON payload that matches no other variant; text: the
+    text `value`; empty: the empty `data:` line of an event without payload.
+    """
+
+    kind: TellKind
+    property: str | None = None
+    value: str | None = None
+
+
 @dataclass(frozen=True)
 class Event:
-    name: str  # wire name
+    name: str  # the spec's key: class names, catalog components, docs anchors
+    wire_name: str | None  # the `event:` line; None: none (clients see `message`)
     class_name: str
     payload: Payload
     data_annotation: str | None  # None when payload is "none"
@@ -51,6 +70,12 @@ class Event:
     terminal: bool
     error: bool
     deprecated: bool
+    tell: Tell = Tell("own")
+
+    @property
+    def seen_as(self) -> str:
+        """The event type a client sees: the wire name, `message` when there is none (WHATWG)."""
+        return "message" if self.wire_name is None else self.wire_name
 
 
 @dataclass(frozen=True)
@@ -96,6 +121,7 @@ class Stream:
     resume_query: str | None
     events: tuple[Event, ...]
     topic: Topic | None
+    discriminator: str | None  # the JSON property telling variants of one wire name apart
     # StreamSpec's keyword arguments that differ from its defaults, as Python source.
     spec_options: tuple[tuple[str, str], ...]
 
@@ -103,6 +129,11 @@ class Stream:
     def has_arguments(self) -> bool:
         """Whether the handler takes any keyword argument (a bare `*` needs one)."""
         return bool(self.params or self.body or self.ids)
+
+    @property
+    def named_uniquely(self) -> bool:
+        """Every event has an `event:` line of its own: the name alone tells events apart."""
+        return all(event.tell.kind == "own" and event.wire_name for event in self.events)
 
     @property
     def error_event(self) -> Event | None:

@@ -17,6 +17,7 @@ from ssegen.ir.naming import constant, pascal, snake
 from ssegen.ir.nested import hoist_nested, omit_none
 from ssegen.ir.params import lower_param
 from ssegen.ir.refs import Resolver
+from ssegen.ir.variants import tell_variants
 from ssegen.spec.loader import Document, Loc
 from ssegen.spec.model import Event, Spec, Stream
 from ssegen.spec.patterns import is_valid_schema, spec_validator
@@ -157,9 +158,15 @@ def _stream(
             (*loc, "body"),
         )
         body = ir.Body(annotation, resolver.rewrite(doc, stream.body, (*loc, "body")))
-    events = tuple(
-        _event(doc, name, event_name, event, resolver, classes, stems[name, event_name])
-        for event_name, event in stream.events.items()
+    events = tell_variants(
+        doc,
+        name,
+        stream.discriminator,
+        [
+            _event(doc, name, event_name, event, resolver, classes, stems[name, event_name])
+            for event_name, event in stream.events.items()
+        ],
+        resolver.defs,
     )
     topic = None
     if stream.topic is not None:
@@ -208,6 +215,7 @@ def _stream(
         resume_query=resume_query,
         events=events,
         topic=topic,
+        discriminator=stream.discriminator,
         spec_options=_options(
             ("retry", stream.retry, None),
             ("keepalive", keepalive, DEFAULT_KEEPALIVE),
@@ -292,6 +300,7 @@ def _event(
     _check_examples(doc, resolver, payload, schema, examples, (*loc, "examples"))
     return ir.Event(
         name=name,
+        wire_name=event.wire_name(name),
         class_name=class_name,
         payload=payload,
         data_annotation=annotation,

@@ -39,6 +39,7 @@ class EventDoc:
     payload_md: str  # one line: what the data line carries
     fields: tuple[FieldRow, ...]  # when the payload is an object
     frames: str  # every example frame of the event, as on the wire
+    wire_md: str | None  # how it goes out, when not simply `event: <its name>`
 
 
 @dataclass(frozen=True)
@@ -150,6 +151,17 @@ def _behaviour(stream: ir.Stream) -> tuple[str, ...]:
         lines.append(f"**Ends** after {listed(terminal, 'or', md_code)}.")
     else:
         lines.append("**Ends**: never by itself; the server keeps the stream open.")
+    if any(event.tell.kind != "own" for event in stream.events):
+        member = (
+            f"their JSON member {md_code(stream.discriminator)}"
+            if stream.discriminator
+            else "a JSON member of their own"
+        )
+        lines.append(
+            "**Variants**: some events share what a client sees as their type (the `event:` "
+            f"line, `message` without one); they are told apart by {member} or by their "
+            "text (see each event)."
+        )
     if stream.error_event is not None:
         lines.append(
             f"**Errors**: a failure after the stream started is sent as {md_code(stream.error_event.name)}, "
@@ -175,11 +187,38 @@ def _payload_md(catalog: ir.Catalog, event: ir.Event) -> str:
     )
 
 
+def _told_apart(tell: ir.Tell) -> str:
+    if tell.kind == "const":
+        return f"by its {md_code(str(tell.property))} member, {md_code(repr(tell.value))}"
+    if tell.kind == "member":
+        return f"by its {md_code(str(tell.property))} member, which the others lack"
+    if tell.kind == "text":
+        return f"by its text, {md_code(str(tell.value))}"
+    if tell.kind == "empty":
+        return "by its empty `data:` line"
+    return "as the JSON payload that matches none of the others"
+
+
+def _wire_md(event: ir.Event) -> str | None:
+    """How an event goes out, said only where it is not `event: <its name>` alone."""
+    if event.wire_name is None:
+        line = "On the wire: no `event:` line (EventSource dispatches it as `message`)."
+    elif event.wire_name != event.name:
+        line = f"On the wire: {md_code('event: ' + event.wire_name)}."
+    else:
+        line = ""
+    if event.tell.kind != "own":
+        seen = md_code(event.seen_as)
+        line += f" Other events are also seen as {seen}: this one is told apart {_told_apart(event.tell)}."
+    return line.strip() or None
+
+
 def _event_doc(catalog: ir.Catalog, frames: dict[str, str], event: ir.Event) -> EventDoc:
     schema = event.data_schema or {}
     rows = field_rows(schema, catalog.defs) if event.payload == "json" else ()
     kind = {"json": "JSON", "text": "text", "none": "none"}[event.payload]
-    return EventDoc(event, kind, _payload_md(catalog, event), rows, frames.get(event.name, ""))
+    payload = _payload_md(catalog, event)
+    return EventDoc(event, kind, payload, rows, frames.get(event.name, ""), _wire_md(event))
 
 
 def _responses(catalog: ir.Catalog, stream: ir.Stream) -> tuple[tuple[str, str], ...]:

@@ -40,7 +40,7 @@ def payload_text(event: ir.Event, value: Any) -> str:
 
 
 def frame_text(event: ir.Event, value: Any, event_id: str | None) -> str:
-    lines = f"{event_prefix(event.name).decode()}{payload_text(event, value)}\n"
+    lines = f"{event_prefix(event.wire_name).decode()}{payload_text(event, value)}\n"
     if event_id is not None:
         lines += f"id: {event_id}\n"
     return lines + "\n"

@@ -49,6 +49,9 @@ def render_models(
                 use_field_description=True,
                 use_single_line_docstring=True,
                 enum_field_as_literal=LiteralType.All,
+                # `type: Literal["start"] = "start"`: a variant's const (its discriminator)
+                # need not be repeated by the handler; defaults are always sent (wire.py).
+                use_one_literal_as_default=True,
             )
         except Exception as exc:  # the generator raises many kinds; all mean "these schemas"
             raise ModelError(

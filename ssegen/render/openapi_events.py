@@ -102,17 +102,42 @@ def _description(summary: str | None, description: str | None) -> str | None:
     return "\n\n".join(parts) or None
 
 
+def variant(event: ir.Event) -> Schema | None:
+    """`x-sse-variant`: how a client tells this event from others seen under its name."""
+    tell = event.tell
+    if tell.kind == "const":
+        return {"discriminator": tell.property, "value": tell.value}
+    if tell.kind == "member":
+        return {"member": tell.property}
+    if tell.kind in ("text", "empty"):
+        return {"text": tell.value}
+    if tell.kind == "other":
+        return {"other": True}
+    return None
+
+
 def event_schema(catalog: ir.Catalog, stream: ir.Stream, event: ir.Event) -> Schema:
-    """One branch of the frame union: the frames of one event."""
-    properties: Schema = {"event": {"const": event.name}, "data": data_schema(catalog, event)}
+    """One branch of the frame union: the frames of one event.
+
+    An event sent without an `event:` line has no `event` field (WHATWG: clients
+    dispatch it as `message`), so its branch forbids one.
+    """
+    properties: Schema = {}
+    if event.wire_name is not None:
+        properties["event"] = {"const": event.wire_name}
+    properties["data"] = data_schema(catalog, event)
     if stream.ids:
         properties["id"] = {"type": "string"}
     schema: Schema = {"type": "object", "title": event.name}
     text = _description(event.summary, event.description)
     if text:
         schema["description"] = text
-    schema["required"] = ["event", "data", "id"] if stream.ids else ["event", "data"]
+    schema["required"] = [*properties]
     schema["properties"] = properties
+    if event.wire_name is None:
+        schema["not"] = {"required": ["event"]}
+    if (how := variant(event)) is not None:
+        schema["x-sse-variant"] = how
     if event.deprecated:
         schema["deprecated"] = True
     if event.terminal:
@@ -128,28 +153,46 @@ def sends_missed(stream: ir.Stream) -> bool:
 
 
 def frame_schema(catalog: ir.Catalog, stream: ir.Stream) -> Schema:
-    """The union of a stream's frames, discriminated by the event name."""
+    """The union of a stream's frames, discriminated by the event name where it can be.
+
+    When some events share a wire name or have none, the name no longer picks
+    the branch: the branches are then `anyOf` (their payloads, which schema
+    validators do not decode, tell them apart; see `x-sse-variant`).
+    """
     branches = {
         event.name: ref(event_name(catalog, stream, event))["$ref"] for event in stream.events
     }
     if sends_missed(stream):
         branches[MISSED_EVENT] = ref(MISSED)["$ref"]
+    named = stream.named_uniquely
     properties: Schema = {"event": {"type": "string"}, "data": {"type": "string"}}
-    fields = "`event` and `data`"
+    fields = "`event` and `data`" if named else "`event` (when sent) and `data`"
     if stream.ids:
         properties["id"] = {"type": "string"}
-        fields = "`event`, `data` and `id`"
+        fields = "`event`, `data` and `id`" if named else "`event` (when sent), `data` and `id`"
     if stream.retry is not None:
         # WHATWG: `retry` is a field of whichever event block it appears in; the runtime
         # sends it once, so it arrives with the first event of every response.
         properties["retry"] = {"type": "integer", "const": stream.retry}
-    return {
+    union = [{"$ref": target} for target in branches.values()]
+    schema: Schema = {
         "type": "object",
         "description": f"One event of `{stream.name}` on the wire: its {fields} fields.",
-        "required": ["event", "data"],
+        "required": ["event", "data"] if named else ["data"],
         "properties": properties,
-        "oneOf": [{"$ref": target} for target in branches.values()],
-        "discriminator": {"propertyName": "event", "mapping": branches},
+    }
+    if not named:
+        return {**schema, "anyOf": union}
+    mapping = {
+        (event.wire_name or event.name): ref(event_name(catalog, stream, event))["$ref"]
+        for event in stream.events
+    }
+    if sends_missed(stream):
+        mapping[MISSED_EVENT] = ref(MISSED)["$ref"]
+    return {
+        **schema,
+        "oneOf": union,
+        "discriminator": {"propertyName": "event", "mapping": mapping},
     }
 
 
@@ -169,6 +212,8 @@ def sse_extension(stream: ir.Stream) -> Schema:
         sse["terminal"] = terminal
     if stream.error_event is not None:
         sse["error"] = stream.error_event.name
+    if stream.discriminator is not None:
+        sse["discriminator"] = stream.discriminator
     if stream.topic is not None:
         topic: Schema = {"key": [p.wire_name for p in stream.topic.key], "keep": stream.topic.keep}
         if stream.topic.ttl is not None:

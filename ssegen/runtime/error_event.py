@@ -53,10 +53,10 @@ def default_error_event(spec: StreamSpec) -> object | None:
         return event
     except Exception as exc:  # noqa: BLE001 - logged; the stream then ends without one
         logger.warning(
-            "stream %s: cannot build a default %r event from a generic problem (%s); "
+            "stream %s: cannot build a default %s from a generic problem (%s); "
             "a failure without an event from its on_error hook ends the stream without one",
             spec.name,
-            event_spec.name,
+            cls.__qualname__,
             exc,
         )
         return None

@@ -40,6 +40,9 @@ def check_field_value(kind: str, value: str) -> str:
 class EventSpec:
     """One declared event: its generated class and its wire name.
 
+    Several classes may share one wire name (or none): the runtime writes by
+    class, and clients tell such variants apart by their data (ssegen.ir.variants).
+
     Instances of `cls` carry the payload in `.data` (a pydantic model for
     `json`, a `str` for `text`, nothing for `none`) and, in `ids: handler`
     streams, their id in `.id`.
@@ -49,13 +52,14 @@ class EventSpec:
     """
 
     cls: type
-    name: str
+    name: str | None  # None: no `event:` line (clients see `message`)
     payload: PayloadKind
     terminal: bool = False
     prefix: bytes = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        check_field_value("event name", self.name)
+        if self.name is not None:
+            check_field_value("event name", self.name)
         if self.payload not in ("json", "text", "none"):
             raise ValueError(f"unknown payload kind {self.payload!r} for event {self.name!r}")
         # "data: " keeps its space: the parser strips exactly one space after the

@@ -16,6 +16,7 @@ from ssegen.spec.model import (
     PARAM_NAME,
     SCHEMA_NAME,
     STREAM_NAME,
+    WIRE_NAME,
     Spec,
     Stream,
 )
@@ -138,6 +139,18 @@ def _check_stream(doc: Document, name: str, stream: Stream) -> None:
                 event_loc,
                 f"event names starting with 'ssegen.' are reserved: '{event_name}'",
                 key=True,
+            )
+        wire_name = event.wire_name(event_name)
+        if event.name is not None and not WIRE_NAME.match(event.name):
+            doc.error(
+                (*event_loc, "name"),
+                f"event '{event_name}': the name {event.name!r} must be 1 to 128 printable ASCII "
+                "characters without a space at either end (or null: no `event:` line)",
+            )
+        elif wire_name is not None and wire_name != event_name and wire_name.startswith("ssegen."):
+            doc.error(
+                (*event_loc, "name"),
+                f"event names starting with 'ssegen.' are reserved: '{wire_name}'",
             )
         if event.data is not None and event.text is not None:
             doc.error(

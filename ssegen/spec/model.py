@@ -23,6 +23,11 @@ MAX_BODY_LIMIT = 1 << 30  # bytes: the largest `max_body` a spec may set (1 GiB)
 SCHEMA_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 QUERY_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 PATH_TEMPLATE = re.compile(r"^/[A-Za-z0-9._~!$&'()*+,;=:@%/{}-]*$")
+# An event's wire name (`name:`): printable ASCII, no space at either end, so that it
+# reads the same in the `event:` line, the catalog and the docs (WHATWG: the value
+# is the rest of the line after one optional space).
+WIRE_NAME = re.compile(r"^[!-~](?:[ -~]{0,126}[!-~])?$")
+PROPERTY_NAME = re.compile(r"^[^\x00-\x1f]{1,128}$")
 
 Schema = dict[str, Any]
 
@@ -56,6 +61,8 @@ class Topic(_Strict):
 
 
 class Event(_Strict):
+    # The `event:` line: the key when absent, none when null (clients see `message`).
+    name: str | None = None  # checked against WIRE_NAME in checks.py, in our words
     summary: str | None = None
     description: str | None = None
     data: Any = None
@@ -64,6 +71,10 @@ class Event(_Strict):
     terminal: bool = False
     error: bool = False
     deprecated: bool = False
+
+    def wire_name(self, key: str) -> str | None:
+        """The name on the `event:` line; None: the event goes out without one."""
+        return self.name if "name" in self.model_fields_set else key
 
 
 class Stream(_Strict):
@@ -83,6 +94,8 @@ class Stream(_Strict):
     topic: Topic | None = None
     # The status of a handler's response that has no event to send.
     empty_status: Literal[202, 204] = DEFAULT_EMPTY_STATUS
+    # The JSON property that tells apart variants sharing one wire name (ir/variants.py).
+    discriminator: str | None = Field(default=None, pattern=PROPERTY_NAME.pattern)
     events: dict[str, Event] = Field(min_length=1)
 
     @field_validator("keepalive", mode="before")

@@ -51,10 +51,14 @@ def stream_media(operation: Document) -> Document:
 
 
 def frame_branches(document: Document, operation: Document) -> dict[str, Document]:
-    """Event name -> its frame schema, read through the itemSchema's oneOf."""
+    """Event key (the branch's title) -> its frame schema, read through the itemSchema's union.
+
+    The union is `oneOf` when event names tell the branches apart, `anyOf` when
+    variants share a name or have none.
+    """
     union = resolve(document, stream_media(operation)["itemSchema"]["$ref"])
     branches = {}
-    for option in union["oneOf"]:
+    for option in union.get("oneOf") or union["anyOf"]:
         branch = resolve(document, option["$ref"])
-        branches[branch["properties"]["event"]["const"]] = branch
+        branches[branch["title"]] = branch
     return branches

@@ -56,9 +56,21 @@ def test_every_event_of_every_stream_has_its_branch(
         declared = [event.name for event in stream.events]
         assert list(branches)[: len(declared)] == declared
         union = resolve(document, stream_media(operation)["itemSchema"]["$ref"])
-        assert union["discriminator"]["propertyName"] == "event"
-        assert list(union["discriminator"]["mapping"]) == list(branches)
+        if stream.named_uniquely:
+            assert union["discriminator"]["propertyName"] == "event"
+            wire = [branch["properties"]["event"]["const"] for branch in branches.values()]
+            assert list(union["discriminator"]["mapping"]) == wire
+        else:
+            assert "discriminator" not in union and "oneOf" not in union
         for event in stream.events:
+            frame = branches[event.name]
+            if event.wire_name is None:
+                assert "event" not in frame["properties"] and frame["not"] == {
+                    "required": ["event"]
+                }
+            else:
+                assert frame["properties"]["event"] == {"const": event.wire_name}
+            assert ("x-sse-variant" in frame) == (event.tell.kind != "own")
             data = branches[event.name]["properties"]["data"]
             media = {"json": "application/json", "text": "text/plain"}.get(event.payload)
             assert data.get("contentMediaType") == media

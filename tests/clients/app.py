@@ -16,12 +16,15 @@ from collections.abc import AsyncIterator
 from conformance_streams import (
     BlobData,
     BlobEvent,
+    ChunkData,
+    ChunkEvent,
     ConformanceStreamsService,
     CrashingEvent,
     CrashingTickEvent,
     CursorsEndEvent,
     CursorsEvent,
     CursorsTickEvent,
+    DoneEvent,
     FailingEvent,
     FailingFailedEvent,
     FailingTickEvent,
@@ -31,6 +34,7 @@ from conformance_streams import (
     NumbersEndEvent,
     NumbersEvent,
     NumbersTickEvent,
+    PingEvent,
     Problem,
     QuietEndEvent,
     QuietEvent,
@@ -38,12 +42,22 @@ from conformance_streams import (
     QuoteData,
     QuoteEvent,
     Tick,
+    UsageData,
+    UsageEvent,
+    VariantsEndEvent,
+    VariantsEvent,
     build_router,
 )
 from fastapi import FastAPI, HTTPException
 from fastapi.responses import HTMLResponse, JSONResponse
 
-from tests.clients.payloads import HOSTILE_TEXTS, hostile_blobs, hostile_quotes, upstream_problem
+from tests.clients.payloads import (
+    HOSTILE_TEXTS,
+    VARIANTS,
+    hostile_blobs,
+    hostile_quotes,
+    upstream_problem,
+)
 from tests.clients.scenarios import (
     BLANK_PAGE,
     FAILING_RETRY_AFTER_S,
@@ -70,6 +84,20 @@ class ConformanceService(ConformanceStreamsService):
         for quote in hostile_quotes():
             yield QuoteEvent(data=QuoteData(quote.root))
         yield HostileEndEvent()
+
+    async def variants(self) -> AsyncIterator[VariantsEvent]:
+        # Each variant is its own class; the runtime writes none of them an `event:` line
+        # but `ping` (`event: message`) and `end`.
+        for key, payload in VARIANTS:
+            if key == "chunk":
+                yield ChunkEvent(data=ChunkData.model_validate(payload))
+            elif key == "usage":
+                yield UsageEvent(data=UsageData.model_validate(payload))
+            elif key == "ping":
+                yield PingEvent()
+            else:
+                yield DoneEvent()
+        yield VariantsEndEvent()
 
     async def numbers(
         self, *, key_: str, total: int, every: int, end: bool, last_event_id: int | None

@@ -11,6 +11,7 @@ byte.
 
 from __future__ import annotations
 
+import json
 import re
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel
@@ -106,3 +107,24 @@ def upstream_problem(retry_after: int) -> dict[str, object]:
         "status": 503,
         "detail": f"Try again in {retry_after} s.",
     }
+
+
+# `/variants`: (event key, payload) in the order sent. Every one but `end` goes
+# out without an `event:` line or as `message`, so clients see `message` with
+# the exact data; the data alone tells the variants apart.
+VARIANTS: tuple[tuple[str, object], ...] = (
+    ("chunk", {"object": "chunk", "text": "Hel"}),
+    ("ping", "ping"),
+    ("chunk", {"object": "chunk", "text": "lo\n"}),
+    ("usage", {"usage": {"total": 2}}),
+    ("done", "[DONE]"),
+)
+
+
+def variant_data(payload: object) -> str:
+    """The data a client receives for a `/variants` payload: compact JSON, or the text."""
+    return payload if isinstance(payload, str) else json.dumps(payload, separators=(",", ":"))
+
+
+def expected_variant_events() -> list[tuple[str, str]]:
+    return [("message", variant_data(payload)) for _, payload in VARIANTS] + [("end", "")]

@@ -19,10 +19,12 @@ from starlette.routing import Route
 from tests.clients.payloads import (
     DEFAULT_PROBLEM,
     HOSTILE_TEXTS,
+    VARIANTS,
     Tick,
     hostile_blobs,
     hostile_quotes,
     upstream_problem,
+    variant_data,
 )
 from tests.clients.scenarios import (
     BLANK_PAGE,
@@ -49,6 +51,16 @@ async def hostile(request: Request) -> Response:
             yield ServerSentEvent(blob.model_dump_json(by_alias=True), event="blob")
         for quote in hostile_quotes():
             yield ServerSentEvent(quote.model_dump_json(), event="quote")
+        yield ServerSentEvent("", event="end")
+
+    return EventSourceResponse(events(), ping=15)
+
+
+async def variants(request: Request) -> Response:
+    async def events() -> AsyncIterator[ServerSentEvent]:
+        for key, payload in VARIANTS:
+            # `ping` is sent as `event: message`, the others without an event line.
+            yield ServerSentEvent(variant_data(payload), event="message" if key == "ping" else None)
         yield ServerSentEvent("", event="end")
 
     return EventSourceResponse(events(), ping=15)
@@ -153,6 +165,7 @@ def build_app() -> RequestLog:
         routes=[
             Route("/blank", blank),
             Route("/hostile", hostile),
+            Route("/variants", variants),
             Route("/numbers/{key}", numbers),
             Route("/cursors/{key}", cursors),
             Route("/quiet/{key}", quiet),

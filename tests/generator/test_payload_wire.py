@@ -47,7 +47,7 @@ SPEC_FOLDERS = [p for p in SPEC_FOLDERS if p.name == "specs"]
 
 
 def _frames(document: dict[str, Any]) -> dict[tuple[str, str, str], dict[str, Any]]:
-    """(method, path, event name) -> that event's `data` content schema in the catalog."""
+    """(method, path, event key) -> that event's `data` content schema in the catalog."""
     schemas = document["components"]["schemas"]
 
     def target(node: dict[str, Any]) -> dict[str, Any]:
@@ -57,11 +57,13 @@ def _frames(document: dict[str, Any]) -> dict[tuple[str, str, str], dict[str, An
     for path, operations in document["paths"].items():
         for method, operation in operations.items():
             content = operation["responses"]["200"]["content"]["text/event-stream"]
-            for branch in target(content["itemSchema"])["oneOf"]:
-                properties = target(branch)["properties"]
-                data = properties["data"]
+            frames = target(content["itemSchema"])
+            # `oneOf` by event name, or `anyOf` when variants share one (or have none).
+            for branch in frames.get("oneOf") or frames["anyOf"]:
+                frame = target(branch)
+                data = frame["properties"]["data"]
                 if data.get("contentMediaType") == "application/json":
-                    key = (method.upper(), path, properties["event"]["const"])
+                    key = (method.upper(), path, frame.get("title", ""))
                     found[key] = data["contentSchema"]
     return found
 
@@ -123,12 +125,20 @@ def _wire_data(case: Case, modules: dict[str, ModuleType], value: Any, nones: in
     return json.loads("\n".join(lines))
 
 
+def _admits_none(annotation: Any) -> bool:
+    return annotation is None or type(None) in typing.get_args(annotation)
+
+
 def _set_nones(value: Any, rnd: random.Random) -> None:
-    """Set some optional members of every model in `value` to None, explicitly."""
+    """Set some optional members of every model in `value` to None, explicitly.
+
+    Only where the member's type admits None: what a type-checked handler can
+    write (a const member with its default, `type: Literal["start"] = "start"`, cannot).
+    """
     if isinstance(value, BaseModel):
         for name, info in type(value).model_fields.items():
             member = getattr(value, name)
-            if not info.is_required() and rnd.random() < 0.5:
+            if not info.is_required() and _admits_none(info.annotation) and rnd.random() < 0.5:
                 setattr(value, name, None)
             else:
                 _set_nones(member, rnd)

@@ -4,12 +4,19 @@
 from dataclasses import dataclass
 from typing import TypeAlias
 
-from .models import ResultData
+from .models import FailureData, ProgressData, ResultData
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProgressEvent:
+    """The `progress` event of `message`: A notification sent while the request runs"""
+
+    data: ProgressData
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ResultEvent:
-    """The `result` event of `message`.
+    """The `result` event of `message`: The response
 
     Ends the stream.
     """
@@ -17,4 +24,14 @@ class ResultEvent:
     data: ResultData
 
 
-MessageEvent: TypeAlias = ResultEvent
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FailureEvent:
+    """The `failure` event of `message`: The error response
+
+    Sent when the stream fails; ends the stream.
+    """
+
+    data: FailureData
+
+
+MessageEvent: TypeAlias = ProgressEvent | ResultEvent | FailureEvent

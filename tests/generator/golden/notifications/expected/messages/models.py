@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, RootModel
 
 
 def _omit_if_none(value: object) -> bool:
@@ -12,12 +12,41 @@ def _omit_if_none(value: object) -> bool:
     return value is None
 
 
-class MessageBody(BaseModel):
-    jsonrpc: Literal["2.0"]
-    id: int | None = Field(default=None, exclude_if=_omit_if_none)
-    method: str
+class FailureDataError(BaseModel):
+    code: int
+    message: str
+    data: Any | None = None
+
+
+class ProgressDataParams(BaseModel):
+    progress: float
+    total: float | None = Field(default=None, exclude_if=_omit_if_none)
+
+
+class RequestId(RootModel[int | str]):
+    root: int | str
 
 
 class ResultData(BaseModel):
-    jsonrpc: Literal["2.0"]
-    id: int
+    jsonrpc: Literal["2.0"] = "2.0"
+    id: RequestId
+    result: dict[str, Any]
+
+
+class FailureData(BaseModel):
+    jsonrpc: Literal["2.0"] = "2.0"
+    id: RequestId
+    error: FailureDataError
+
+
+class MessageBody(BaseModel):
+    jsonrpc: Literal["2.0"] = "2.0"
+    id: RequestId | None = Field(default=None, exclude_if=_omit_if_none)
+    method: str
+    params: dict[str, Any] | None = Field(default=None, exclude_if=_omit_if_none)
+
+
+class ProgressData(BaseModel):
+    jsonrpc: Literal["2.0"] = "2.0"
+    method: Literal["notifications/progress"] = "notifications/progress"
+    params: ProgressDataParams | None = Field(default=None, exclude_if=_omit_if_none)

@@ -35,7 +35,7 @@ def build_router(
 
     router.add_api_route(
         "/messages",
-        serve(MESSAGE, message),
+        serve(MESSAGE, message, on_error=service.message_error),
         methods=["POST"],
         operation_id="message",
         summary="One JSON-RPC message; a notification is answered 202 without a body",

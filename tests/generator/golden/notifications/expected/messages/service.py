@@ -4,7 +4,7 @@
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
 
-from .events import MessageEvent
+from .events import FailureEvent, MessageEvent
 from .models import MessageBody
 
 
@@ -23,3 +23,10 @@ class MessagesService(ABC):
         body: MessageBody,
     ) -> AsyncIterator[MessageEvent]:
         """One JSON-RPC message; a notification is answered 202 without a body"""
+
+    def message_error(self, exc: Exception) -> FailureEvent | None:
+        """The `failure` event sent when message raises.
+
+        Return None to send ssegen's default, which reveals nothing about `exc`.
+        """
+        return None

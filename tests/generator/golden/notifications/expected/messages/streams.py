@@ -3,11 +3,16 @@
 
 from ssegen.runtime import EventSpec, StreamSpec
 
-from .events import ResultEvent
+from .events import FailureEvent, ProgressEvent, ResultEvent
 
 MESSAGE = StreamSpec(
     name="message",
-    events=(EventSpec(ResultEvent, "result", "json", terminal=True),),
+    events=(
+        EventSpec(ProgressEvent, "message", "json"),
+        EventSpec(ResultEvent, "message", "json", terminal=True),
+        EventSpec(FailureEvent, "message", "json", terminal=True),
+    ),
     keepalive=0.0,
     empty_status=202,
+    error=FailureEvent,
 )
