@@ -17,10 +17,12 @@ from typing import Any
 from fastapi import FastAPI
 from ssegen.runtime.docs import add_event_catalog
 
+from examples.openai_chat import OpenAIChatDemo
 from examples.services import ChatDemo, JobsDemo, LogsDemo, notifications_router
 from generated.chat import build_router as chat_router
 from generated.jobs import build_router as jobs_router
 from generated.logs import build_router as logs_router
+from generated.openai_chat import build_router as openai_chat_router
 
 ROOT = Path(__file__).resolve().parent.parent
 # After `npm ci` the docs page loads Scalar from this local copy; otherwise from its CDN.
@@ -35,6 +37,7 @@ def create_app(*, docs_config: Mapping[str, Any] | None = None) -> FastAPI:
     app.include_router(jobs_router(JobsDemo()))
     app.include_router(logs_router(LogsDemo()))
     app.include_router(notifications_router())
+    app.include_router(openai_chat_router(OpenAIChatDemo()))
     # The event catalog as /openapi.json (OpenAPI 3.2) and a page that shows every event.
     add_event_catalog(
         app,

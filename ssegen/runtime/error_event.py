@@ -57,6 +57,7 @@ def default_error_event(spec: StreamSpec) -> object | None:
             "a failure without an event from its on_error hook ends the stream without one",
             spec.name,
             cls.__qualname__,
-            exc,
+            # One line: pydantic's message spans several, with a URL per error.
+            str(exc).splitlines()[0],
         )
         return None

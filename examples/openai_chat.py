@@ -1,0 +1,88 @@
+"""The OpenAI Chat Completions re-creation (specs/openai_chat.yaml), echoing like ChatDemo.
+
+It streams exactly what OpenAI's API streams, so the official `openai` SDK
+reads it unchanged (base URL `<server>/openai/v1`): chunks without an
+`event:` line, the final chunk with its `finish_reason`, a usage chunk when
+`stream_options.include_usage` asks for one, then `[DONE]`. The model name
+`fail-midway` fails after the first chunk, to show the in-stream error that
+the SDK raises as `openai.APIError`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from collections.abc import AsyncIterator
+from typing import Literal
+
+from generated import openai_chat as oa
+from generated.openai_chat import (
+    ChunkData,
+    ChunkDataChoice,
+    ChunkDataChoiceDelta,
+    ChunkEvent,
+    CreateChatCompletionBody,
+    CreateChatCompletionEvent,
+    DoneEvent,
+    FailureData,
+    FailureEvent,
+    Usage,
+)
+
+FAIL_MIDWAY = "fail-midway"
+_IDS = itertools.count(1)
+
+
+class ModelFailed(Exception):
+    """The fake model gave up after it started answering."""
+
+
+class OpenAIChatDemo(oa.OpenaiChatService):
+    def __init__(self, step: float = 0.0) -> None:
+        self.step = step
+
+    async def create_chat_completion(
+        self, *, body: CreateChatCompletionBody
+    ) -> AsyncIterator[CreateChatCompletionEvent]:
+        words = body.messages[-1].content.split() or ["..."]
+        completion_id = f"chatcmpl-{next(_IDS)}"
+        created = int(time.time())
+
+        def chunk(
+            delta: ChunkDataChoiceDelta,
+            finish: Literal["stop", "length"] | None = None,
+            usage: Usage | None = None,
+        ) -> ChunkEvent:
+            choices = [] if usage else [ChunkDataChoice(index=0, delta=delta, finish_reason=finish)]
+            return ChunkEvent(
+                data=ChunkData(
+                    id=completion_id,
+                    created=created,
+                    model=body.model,
+                    choices=choices,
+                    usage=usage,
+                )
+            )
+
+        for index, word in enumerate(words):
+            await asyncio.sleep(self.step)
+            text = word if index == 0 else f" {word}"
+            # The role comes with the first chunk only, as OpenAI sends it.
+            delta = ChunkDataChoiceDelta(role="assistant", content=text)
+            yield chunk(delta if index == 0 else ChunkDataChoiceDelta(content=text))
+            if body.model == FAIL_MIDWAY:
+                raise ModelFailed("the model stopped answering")
+        yield chunk(ChunkDataChoiceDelta(), finish="stop")
+        if body.stream_options and body.stream_options.include_usage:
+            count = len(words)
+            usage = Usage(prompt_tokens=count, completion_tokens=count, total_tokens=2 * count)
+            yield chunk(ChunkDataChoiceDelta(), usage=usage)
+        yield DoneEvent()
+
+    def create_chat_completion_error(self, exc: Exception) -> FailureEvent | None:
+        # OpenAI's own error object; what the failure was stays on the server.
+        error = {"message": "The server had an error", "type": "server_error"}
+        return FailureEvent(
+            data=FailureData.model_validate({"error": {**error, "param": None, "code": None}})
+        )

@@ -1,0 +1,106 @@
+"""The official `openai` SDK reads the re-creation of OpenAI's chat stream (specs/openai_chat.yaml).
+
+The example app under a real uvicorn; the SDK, sync and async, as an
+application would use it: the text accumulated from the chunks, the final
+chunk's `finish_reason`, the usage chunk, the SDK's `stream()` helper with its
+final completion, and the mid-stream error, which the SDK raises as
+`openai.APIError` with OpenAI's error message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import openai
+import pytest
+from openai.types.chat import ChatCompletionMessageParam
+
+from examples.openai_chat import FAIL_MIDWAY
+from tests.support.server import serve_in_process
+
+ROOT = Path(__file__).resolve().parents[2]
+PROMPT = "the quick brown fox"
+MESSAGES: list[ChatCompletionMessageParam] = [{"role": "user", "content": PROMPT}]
+
+
+@pytest.fixture(scope="module")
+def base_url() -> Iterator[str]:
+    with serve_in_process("examples.app:app", cwd=ROOT) as url:
+        yield f"{url}/openai/v1"
+
+
+def _client(base_url: str) -> openai.OpenAI:
+    return openai.OpenAI(base_url=base_url, api_key="test", max_retries=0, timeout=20)
+
+
+def test_the_sync_sdk_accumulates_the_text_exactly(base_url: str) -> None:
+    with _client(base_url) as client:
+        stream = client.chat.completions.create(
+            model="small-chat-1",
+            messages=MESSAGES,
+            stream=True,
+            stream_options={"include_usage": True},
+        )
+        chunks = list(stream)
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert text == PROMPT
+    assert chunks[0].choices[0].delta.role == "assistant"
+    finishes = [c.choices[0].finish_reason for c in chunks if c.choices]
+    assert finishes == [None] * 4 + ["stop"]
+    assert {c.id for c in chunks} == {chunks[0].id} and chunks[0].object == "chat.completion.chunk"
+    assert chunks[-1].choices == [] and chunks[-1].usage is not None
+    assert chunks[-1].usage.total_tokens == 8
+
+
+def test_the_async_sdk_reads_the_same_stream(base_url: str) -> None:
+    async def read() -> str:
+        async with openai.AsyncOpenAI(base_url=base_url, api_key="t", max_retries=0) as client:
+            stream = await client.chat.completions.create(
+                model="small-chat-1",
+                messages=MESSAGES,
+                stream=True,
+            )
+            return "".join([c.choices[0].delta.content or "" async for c in stream if c.choices])
+
+    assert asyncio.run(read()) == PROMPT
+
+
+def test_the_sdk_stream_helper_builds_the_final_completion(base_url: str) -> None:
+    with (
+        _client(base_url) as client,
+        client.chat.completions.stream(model="small-chat-1", messages=MESSAGES) as stream,
+    ):
+        deltas = [event.delta for event in stream if event.type == "content.delta"]
+        final = stream.get_final_completion()
+    assert "".join(deltas) == PROMPT
+    assert final.choices[0].message.content == PROMPT
+    assert final.choices[0].message.role == "assistant"
+    assert final.choices[0].finish_reason == "stop"
+
+
+def test_a_mid_stream_error_is_raised_as_the_sdks_api_error(base_url: str) -> None:
+    with _client(base_url) as client:
+        stream = client.chat.completions.create(
+            model=FAIL_MIDWAY,
+            messages=MESSAGES,
+            stream=True,
+        )
+        received: list[str] = []
+        with pytest.raises(openai.APIError) as raised:
+            for chunk in stream:
+                received.append(chunk.choices[0].delta.content or "")
+    assert received == ["the"]
+    assert raised.value.message == "The server had an error"
+
+
+def test_the_wire_has_no_event_lines(base_url: str) -> None:
+    body = {"model": "m", "messages": MESSAGES, "stream": True}
+    with httpx.stream("POST", f"{base_url}/chat/completions", json=body, timeout=20) as reply:
+        wire = reply.read().decode()
+    assert "event:" not in wire
+    # The final chunk's delta is empty, as OpenAI's is; its finish_reason is set.
+    assert '"delta":{},"finish_reason":"stop"' in wire
+    assert wire.endswith("data: [DONE]\n\n")
