@@ -17,8 +17,10 @@ from typing import Any
 from fastapi import FastAPI
 from ssegen.runtime.docs import add_event_catalog
 
+from examples.anthropic_messages import AnthropicMessagesDemo
 from examples.openai_chat import OpenAIChatDemo
 from examples.services import ChatDemo, JobsDemo, LogsDemo, notifications_router
+from generated.anthropic_messages import build_router as anthropic_messages_router
 from generated.chat import build_router as chat_router
 from generated.jobs import build_router as jobs_router
 from generated.logs import build_router as logs_router
@@ -38,6 +40,7 @@ def create_app(*, docs_config: Mapping[str, Any] | None = None) -> FastAPI:
     app.include_router(logs_router(LogsDemo()))
     app.include_router(notifications_router())
     app.include_router(openai_chat_router(OpenAIChatDemo()))
+    app.include_router(anthropic_messages_router(AnthropicMessagesDemo()))
     # The event catalog as /openapi.json (OpenAPI 3.2) and a page that shows every event.
     add_event_catalog(
         app,

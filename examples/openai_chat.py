@@ -5,7 +5,13 @@ reads it unchanged (base URL `<server>/openai/v1`): chunks without an
 `event:` line, the final chunk with its `finish_reason`, a usage chunk when
 `stream_options.include_usage` asks for one, then `[DONE]`. The model name
 `fail-midway` fails after the first chunk, to show the in-stream error that
-the SDK raises as `openai.APIError`.
+the SDK raises as `openai.APIError` (the runtime's default error event, in
+OpenAI's envelope as the spec's `errors:` declares it).
+
+Before the stream, errors come in OpenAI's envelope too: every API key is
+accepted but `sk-revoked` (401, `openai.AuthenticationError`), a model the
+demo does not serve gets 404 (`openai.NotFoundError`), and a body that does not
+validate gets 400 from the runtime (`openai.BadRequestError`).
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ import time
 from collections.abc import AsyncIterator
 from typing import Literal
 
+from ssegen.runtime import EnvelopeError
+
 from generated import openai_chat as oa
 from generated.openai_chat import (
     ChunkData,
@@ -25,12 +33,14 @@ from generated.openai_chat import (
     CreateChatCompletionBody,
     CreateChatCompletionEvent,
     DoneEvent,
-    FailureData,
-    FailureEvent,
+    ErrorBody,
+    ErrorBodyError,
     Usage,
 )
 
 FAIL_MIDWAY = "fail-midway"
+REVOKED_KEY = "sk-revoked"
+MODELS = frozenset({"small-chat-1", FAIL_MIDWAY})
 _IDS = itertools.count(1)
 
 
@@ -43,8 +53,13 @@ class OpenAIChatDemo(oa.OpenaiChatService):
         self.step = step
 
     async def create_chat_completion(
-        self, *, body: CreateChatCompletionBody
+        self, *, authorization: str | None, body: CreateChatCompletionBody
     ) -> AsyncIterator[CreateChatCompletionEvent]:
+        key = (authorization or "").removeprefix("Bearer ").strip()
+        if not key or key == REVOKED_KEY:
+            raise refused(401, "Incorrect API key provided.", "invalid_api_key")
+        if body.model not in MODELS:
+            raise refused(404, f"The model `{body.model}` does not exist.", "model_not_found")
         words = body.messages[-1].content.split() or ["..."]
         completion_id = f"chatcmpl-{next(_IDS)}"
         created = int(time.time())
@@ -80,9 +95,8 @@ class OpenAIChatDemo(oa.OpenaiChatService):
             yield chunk(ChunkDataChoiceDelta(), usage=usage)
         yield DoneEvent()
 
-    def create_chat_completion_error(self, exc: Exception) -> FailureEvent | None:
-        # OpenAI's own error object; what the failure was stays on the server.
-        error = {"message": "The server had an error", "type": "server_error"}
-        return FailureEvent(
-            data=FailureData.model_validate({"error": {**error, "param": None, "code": None}})
-        )
+
+def refused(status: int, message: str, code: str) -> EnvelopeError:
+    """A refusal before the stream, in OpenAI's envelope."""
+    error = ErrorBodyError(message=message, type="invalid_request_error", param=None, code=code)
+    return EnvelopeError(status, ErrorBody(error=error))

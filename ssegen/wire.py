@@ -7,7 +7,9 @@ show. Only pydantic-core, which both sides already load, is imported.
 
 from __future__ import annotations
 
-from typing import Final
+import copy
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
 
 import pydantic_core
 
@@ -68,3 +70,49 @@ def event_prefix(name: str | None) -> bytes:
     """
     start = b"data: "
     return start if name is None else b"event: " + name.encode() + b"\n" + start
+
+
+def pointer_tokens(pointer: str) -> list[str] | None:
+    """The reference tokens of a JSON pointer (RFC 6901), or None when it is not one."""
+    if pointer == "":
+        return []
+    if not pointer.startswith("/"):
+        return None
+    return [token.replace("~1", "/").replace("~0", "~") for token in pointer[1:].split("/")]
+
+
+Fill = str | Mapping[int | str, Any]
+"""What an `errors.fill` pointer gets: a problem member's name, or a value by status."""
+
+
+def envelope_document(
+    base: Mapping[str, Any], fill: Sequence[tuple[str, Fill]], members: Mapping[str, Any]
+) -> dict[str, Any]:
+    """An error envelope's JSON: a copy of `base` with each `fill` pointer set.
+
+    A pointer gets the problem member it names, or from a table the value for
+    the problem's `status` (else the table's `default`). The build
+    (ssegen.ir.envelope, which checks the result against the schema) and the
+    runtime (ssegen.runtime.refusals) build envelopes with this one function.
+    Without a value the base value stays in place; objects missing on a
+    pointer's way are created.
+    """
+    document = copy.deepcopy(dict(base))
+    for pointer, source in fill:
+        tokens = pointer_tokens(pointer)
+        if isinstance(source, str):
+            found, value = source in members, members.get(source)
+        else:
+            status = members.get("status")
+            key = status if isinstance(status, int) and status in source else "default"
+            found, value = key in source, source.get(key)
+        if not tokens or not found:
+            continue
+        target = document
+        for token in tokens[:-1]:
+            inner = target.get(token)
+            if not isinstance(inner, dict):
+                inner = target[token] = {}
+            target = inner
+        target[tokens[-1]] = copy.deepcopy(value)
+    return document

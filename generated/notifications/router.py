@@ -4,7 +4,7 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Path
-from ssegen.runtime import Broker, EventStreamResponse, serve_topic
+from ssegen.runtime import Broker, EventStreamResponse, StreamRoute, serve_topic
 
 from .streams import ANNOUNCEMENTS_TOPIC, USER_NOTIFICATIONS_TOPIC
 
@@ -41,6 +41,7 @@ def build_router(
         response_model=None,
         response_class=EventStreamResponse,
         responses={204: _EMPTY[204]},
+        route_class_override=StreamRoute,
     )
 
     def announcements_key(
@@ -59,5 +60,6 @@ def build_router(
         response_model=None,
         response_class=EventStreamResponse,
         responses={204: _EMPTY[204]},
+        route_class_override=StreamRoute,
     )
     return router

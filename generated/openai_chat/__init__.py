@@ -5,9 +5,10 @@ An illustrative re-creation of the streaming wire format of OpenAI's Chat
 Completions API (`POST /v1/chat/completions` with `stream: true`, served
 under `/openai`, so the SDK's `base_url` is `<server>/openai/v1`), written
 so that the official `openai` SDK reads it: chunks without an `event:`
-line, a mid-stream error as a JSON object with an `error` member, and the
-literal `[DONE]` at the end. Only the members this example uses are
-declared; it is not OpenAI's API.
+line, a mid-stream error as a JSON object with an `error` member, the
+literal `[DONE]` at the end, and errors before the stream in OpenAI's
+envelope (`{\"error\": {...}}`, 400 for a body that does not validate).
+Only the members this example uses are declared; it is not OpenAI's API.
 """
 
 from .events import ChunkEvent, CreateChatCompletionEvent, DoneEvent, FailureEvent
@@ -17,8 +18,8 @@ from .models import (
     ChunkDataChoiceDelta,
     CreateChatCompletionBody,
     CreateChatCompletionBodyStreamOptions,
-    FailureData,
-    FailureDataError,
+    ErrorBody,
+    ErrorBodyError,
     Message,
     Usage,
 )
@@ -34,8 +35,8 @@ __all__ = [
     "CreateChatCompletionBodyStreamOptions",
     "CreateChatCompletionEvent",
     "DoneEvent",
-    "FailureData",
-    "FailureDataError",
+    "ErrorBody",
+    "ErrorBodyError",
     "FailureEvent",
     "Message",
     "OpenaiChatService",

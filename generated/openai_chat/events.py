@@ -4,7 +4,7 @@
 from dataclasses import dataclass
 from typing import Literal, TypeAlias
 
-from .models import ChunkData, FailureData
+from .models import ChunkData, ErrorBody
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -21,7 +21,7 @@ class FailureEvent:
     Sent when the stream fails; ends the stream.
     """
 
-    data: FailureData
+    data: ErrorBody
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

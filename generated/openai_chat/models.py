@@ -21,7 +21,7 @@ class CreateChatCompletionBodyStreamOptions(BaseModel):
     include_usage: bool | None = Field(default=None, exclude_if=_omit_if_none)
 
 
-class FailureDataError(BaseModel):
+class ErrorBodyError(BaseModel):
     message: str
     type: str
     param: str | None
@@ -61,8 +61,10 @@ class CreateChatCompletionBody(BaseModel):
     )
 
 
-class FailureData(BaseModel):
-    error: FailureDataError
+class ErrorBody(BaseModel):
+    """OpenAI's error envelope, before the stream and in it."""
+
+    error: ErrorBodyError
 
 
 class ChunkData(BaseModel):

@@ -4,7 +4,7 @@
 from collections.abc import AsyncIterable
 from typing import Annotated
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Header
 from ssegen.runtime import EventStreamResponse, StreamRoute, serve
 
 from .events import CreateChatCompletionEvent
@@ -27,9 +27,17 @@ def build_router(
 
     def create_chat_completion(
         *,
+        authorization: Annotated[
+            str | None,
+            Header(
+                alias="Authorization",
+                description="`Bearer <API key>`, as the SDK sends it.",
+            ),
+        ] = None,
         body: Annotated[CreateChatCompletionBody, Body()],
     ) -> AsyncIterable[CreateChatCompletionEvent]:
         return service.create_chat_completion(
+            authorization=authorization,
             body=body,
         )
 
@@ -39,6 +47,7 @@ def build_router(
             CREATE_CHAT_COMPLETION,
             create_chat_completion,
             on_error=service.create_chat_completion_error,
+            on_problem=service.create_chat_completion_problem,
         ),
         methods=["POST"],
         operation_id="create_chat_completion",

@@ -4,8 +4,10 @@
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
 
+from ssegen.runtime import ProblemError
+
 from .events import CreateChatCompletionEvent, FailureEvent
-from .models import CreateChatCompletionBody
+from .models import CreateChatCompletionBody, ErrorBody
 
 
 class OpenaiChatService(ABC):
@@ -20,6 +22,7 @@ class OpenaiChatService(ABC):
     def create_chat_completion(
         self,
         *,
+        authorization: str | None,
         body: CreateChatCompletionBody,
     ) -> AsyncIterator[CreateChatCompletionEvent]:
         """Stream one chat completion, as OpenAI's SDK reads it"""
@@ -28,5 +31,15 @@ class OpenaiChatService(ABC):
         """The `failure` event sent when create_chat_completion raises.
 
         Return None to send ssegen's default, which reveals nothing about `exc`.
+        """
+        return None
+
+    def create_chat_completion_problem(self, problem: ProblemError) -> ErrorBody | None:
+        """The error body of a request create_chat_completion refuses before its first event.
+
+        `problem` is what the runtime reports (a body that does not validate, a
+        bad Last-Event-ID, a failure); return None for the envelope the spec
+        describes (its `errors.fill`). Raise `ssegen.runtime.EnvelopeError` from
+        the handler to refuse with an envelope of your own.
         """
         return None

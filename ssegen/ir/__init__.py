@@ -62,7 +62,9 @@ class Event:
     payload: Payload
     data_annotation: str | None  # None when payload is "none"
     typing: frozenset[str]  # the `typing` names `data_annotation` uses
-    data_default_literal: str | None  # text events with a const value
+    data_default_literal: (
+        str | None
+    )  # a text const, or a factory of a model built without arguments
     data_schema: dict[str, Any] | None  # rewritten payload schema (refs to #/$defs)
     summary: str | None
     description: str | None
@@ -97,12 +99,31 @@ class Body:
 
 
 @dataclass(frozen=True)
+class Errors:
+    """A stream's declared error envelope (`ssegen.ir.envelope`).
+
+    `model` is the envelope's model class; `validation` the status of a request
+    that fails validation; `statuses` the documented error statuses; `base` and
+    `fill` how the runtime builds an envelope of a problem; `format_literal`
+    the runtime's `ErrorFormat(...)` as Python source.
+    """
+
+    model: str
+    validation: int
+    statuses: tuple[tuple[int, str], ...]
+    fill: tuple[tuple[str, Any], ...]  # (JSON pointer, member name or {status: value})
+    base: dict[str, Any]
+    format_literal: str
+
+
+@dataclass(frozen=True)
 class Stream:
     name: str  # spec name = operationId
     method_name: str  # service method
     # build_router's function for the route: the service call, or a topic's instance key.
     route_function: str
     error_hook: str  # service method that builds the error event
+    problem_hook: str  # service method that builds the error envelope of a refusal
     const_name: str  # the StreamSpec constant
     union_name: str
     http_method: str
@@ -122,6 +143,7 @@ class Stream:
     events: tuple[Event, ...]
     topic: Topic | None
     discriminator: str | None  # the JSON property telling variants of one wire name apart
+    errors: Errors | None  # the API's own error envelope; None: RFC 9457 problems
     # StreamSpec's keyword arguments that differ from its defaults, as Python source.
     spec_options: tuple[tuple[str, str], ...]
 
@@ -185,6 +207,11 @@ class Catalog:
     @property
     def body_models(self) -> list[str]:
         return sorted({s.body.annotation for s in self.streams if s.body is not None})
+
+    @property
+    def envelope_models(self) -> list[str]:
+        """The error envelope models of the streams (`errors:`)."""
+        return sorted({s.errors.model for s in self.streams if s.errors is not None})
 
     @property
     def event_exports(self) -> list[str]:

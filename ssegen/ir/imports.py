@@ -22,8 +22,8 @@ from ssegen.ir import Import
 
 # What each generated module may import from outside the package, by source.
 EXTERNAL: dict[str, dict[str, tuple[str, ...]]] = {
-    "events": {"dataclasses": ("dataclass",), "typing": ("Literal", "TypeAlias")},
-    "streams": {"ssegen.runtime": ("EventSpec", "StreamSpec", "TopicSpec")},
+    "events": {"dataclasses": ("dataclass", "field"), "typing": ("Literal", "TypeAlias")},
+    "streams": {"ssegen.runtime": ("ErrorFormat", "EventSpec", "StreamSpec", "TopicSpec")},
     "router": {
         "collections.abc": ("AsyncIterable",),
         "typing": ("Annotated", "Literal"),
@@ -34,6 +34,7 @@ EXTERNAL: dict[str, dict[str, tuple[str, ...]]] = {
         "abc": ("ABC", "abstractmethod"),
         "collections.abc": ("AsyncIterator",),
         "typing": ("Literal",),
+        "ssegen.runtime": ("ProblemError",),
     },
     "publishers": {"typing": ("Literal",), "ssegen.runtime": ("Broker", "default_broker")},
 }
@@ -96,18 +97,29 @@ def module_imports(catalog: ir.Catalog) -> dict[str, tuple[Import, ...]]:
     key_params = [p for s in topics if s.topic is not None for p in s.topic.key]
     locations = {p.location for p in params}
     has_body = any(s.body is not None for s in catalog.streams)
+    envelopes = any(s.errors is not None for s in catalog.streams)
+    handler_envelopes = [s.errors.model for s in handler if s.errors is not None]
 
     used: dict[str, set[str]] = {
-        "events": {"dataclass", "TypeAlias"} | _typing(e.typing for e in catalog.events),
-        "streams": {"EventSpec", "StreamSpec"} | ({"TopicSpec"} if topics else set()),
-        "router": {"APIRouter", "EventStreamResponse"}
+        "events": {"dataclass", "TypeAlias"}
+        | _typing(e.typing for e in catalog.events)
+        | (
+            {"field"}
+            if any(e.payload == "json" and e.data_default_literal for e in catalog.events)
+            else set()
+        ),
+        "streams": {"EventSpec", "StreamSpec"}
+        | ({"TopicSpec"} if topics else set())
+        | ({"ErrorFormat"} if envelopes else set()),
+        "router": {"APIRouter", "EventStreamResponse", "StreamRoute"}
         | {location.capitalize() for location in locations}
         | _typing(p.typing for p in params)
         | ({"Annotated"} if params or has_body else set())
-        | ({"Body", "StreamRoute"} if has_body else set())
+        | ({"Body"} if has_body else set())
         | ({"AsyncIterable", "serve"} if handler else set())
         | ({"Broker", "serve_topic"} if topics else set()),
         "service": {"ABC", "abstractmethod", "AsyncIterator"}
+        | ({"ProblemError"} if handler_envelopes else set())
         | _typing(p.typing for p in handler_params),
         "publishers": {"Broker", "default_broker"} | _typing(p.typing for p in key_params),
     }
@@ -120,7 +132,10 @@ def module_imports(catalog: ir.Catalog) -> dict[str, tuple[Import, ...]]:
             Import(".service", (catalog.service_class,) if handler else ()),
         ],
         "events": [Import(".models", tuple(catalog.payload_models))],
-        "streams": [Import(".events", tuple(e.class_name for e in catalog.events))],
+        "streams": [
+            Import(".events", tuple(e.class_name for e in catalog.events)),
+            Import(".models", tuple(catalog.envelope_models)),
+        ],
         "router": [
             Import(".events", tuple(s.union_name for s in handler)),
             Import(".models", tuple(catalog.body_models)),
@@ -143,7 +158,7 @@ def module_imports(catalog: ir.Catalog) -> dict[str, tuple[Import, ...]]:
                     )
                 ),
             ),
-            Import(".models", tuple(catalog.body_models)),
+            Import(".models", tuple(sorted(set(catalog.body_models) | set(handler_envelopes)))),
         ],
         "publishers": [
             Import(".events", tuple(s.union_name for s in topics)),

@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 from ssegen import ir
+from ssegen.ir.envelope import lower_errors
 from ssegen.ir.imports import BUILD_ROUTER_LOCALS, RESERVED, module_imports
 from ssegen.ir.naming import constant, pascal, snake
 from ssegen.ir.nested import hoist_nested, omit_none
@@ -19,9 +20,9 @@ from ssegen.ir.params import lower_param
 from ssegen.ir.refs import Resolver
 from ssegen.ir.variants import tell_variants
 from ssegen.spec.loader import Document, Loc
-from ssegen.spec.model import Event, Spec, Stream
+from ssegen.spec.model import Errors, Event, Spec, Stream
 from ssegen.spec.patterns import is_valid_schema, spec_validator
-from ssegen.spec.schema_walk import defs_name
+from ssegen.spec.schema_walk import defs_name, resolve
 from ssegen.text import one_line, pyliteral
 from ssegen.wire import DEFAULT_EMPTY_STATUS, DEFAULT_KEEP, DEFAULT_KEEPALIVE, DEFAULT_MAX_BODY
 
@@ -64,8 +65,13 @@ def lower(doc: Document, spec: Spec, resolver: Resolver, package: str, source: s
     methods = _Names(doc, "method", RESERVED | BUILD_ROUTER_LOCALS)
     constants = _Names(doc, "constant")
     stems = _event_stems(spec, set(classes.owners))
+    errors = None
+    if spec.errors is not None:
+        errors = _errors(
+            doc, resolver, classes, spec.errors, f"{prefix}ErrorBody", f"package '{package}'", ()
+        )
     streams = tuple(
-        _stream(doc, name, stream, resolver, classes, methods, constants, stems)
+        _stream(doc, name, stream, resolver, classes, methods, constants, stems, errors)
         for name, stream in spec.streams.items()
     )
     resolver.check_cycles()
@@ -131,6 +137,7 @@ def _stream(
     methods: _Names,
     constants: _Names,
     stems: dict[tuple[str, str], str],
+    errors: ir.Errors | None,
 ) -> ir.Stream:
     loc: Loc = ("streams", name)
     owner = f"stream '{name}'"
@@ -145,6 +152,11 @@ def _stream(
     error_hook = methods.claim(
         f"{snake(name).rstrip('_')}_error", f"the error hook of {owner}", loc
     )
+    if stream.errors is not None:
+        errors = _errors(doc, resolver, classes, stream.errors, f"{prefix}ErrorBody", owner, loc)
+    problem_hook = f"{snake(name).rstrip('_')}_problem"
+    if errors is not None and stream.topic is None:
+        methods.claim(problem_hook, f"the problem hook of {owner}", loc)
     params = _params(doc, name, stream, resolver)
     body = None
     if stream.body is not None:
@@ -197,6 +209,7 @@ def _stream(
         method_name=method_name,
         route_function=route_function,
         error_hook=error_hook,
+        problem_hook=problem_hook,
         const_name=constants.claim(constant(name), owner, loc),
         union_name=classes.claim(f"{prefix}Event", f"the event union of {owner}", loc),
         http_method=stream.method,
@@ -216,6 +229,7 @@ def _stream(
         events=events,
         topic=topic,
         discriminator=stream.discriminator,
+        errors=errors,
         spec_options=_options(
             ("retry", stream.retry, None),
             ("keepalive", keepalive, DEFAULT_KEEPALIVE),
@@ -224,8 +238,32 @@ def _stream(
             ("resume_query", resume_query, None),
             ("max_body", DEFAULT_MAX_BODY if max_body is None else max_body, DEFAULT_MAX_BODY),
         )
-        + ((("error", error.class_name),) if error is not None else ()),
+        + ((("error", error.class_name),) if error is not None else ())
+        + ((("errors", errors.format_literal),) if errors is not None else ()),
     )
+
+
+def _errors(
+    doc: Document,
+    resolver: Resolver,
+    classes: _Names,
+    errors: Errors,
+    name: str,
+    owner: str,
+    loc: Loc,
+) -> ir.Errors:
+    """The IR of an `errors:` section: its envelope model, base and fill."""
+    where = (*loc, "errors")
+    model = _model(
+        doc,
+        resolver,
+        classes,
+        errors.schema_,
+        name,
+        f"the error envelope of {owner}",
+        (*where, "schema"),
+    )
+    return lower_errors(doc, errors, model, resolver.defs, where)
 
 
 def _params(
@@ -288,6 +326,9 @@ def _event(
             (*loc, "data"),
         )
         schema = resolver.rewrite(doc, event.data, (*loc, "data"))
+        if annotation in resolver.defs and _needs_no_arguments(resolver.defs[annotation], resolver):
+            # `PingEvent()`: a payload whose every required member has a const or a default.
+            default = f"field(default_factory={annotation})"
     elif event.text is not None:
         payload = "text"
         schema = (
@@ -328,6 +369,26 @@ def _model(
 
 
 _LITERAL = frozenset({"Literal"})
+
+
+def _needs_no_arguments(schema: Any, resolver: Resolver) -> bool:
+    """Whether the model of an object schema builds without arguments (each required member
+    has a const, which becomes its default, or a default)."""
+    schema = resolve(schema, resolver.defs)
+    if schema.get("type") != "object" or "allOf" in schema or "$ref" in schema:
+        return False
+    properties = schema.get("properties", {})
+    required = schema.get("required", [])
+    if not isinstance(properties, dict) or not isinstance(required, list):
+        return False
+    for name in required:
+        member = properties.get(name) if isinstance(name, str) else None
+        if not isinstance(member, dict):
+            return False
+        member = resolve(member, resolver.defs)
+        if not ("const" in member or "default" in member):
+            return False
+    return True
 
 
 def _options(*options: tuple[str, Any, Any]) -> tuple[tuple[str, str], ...]:

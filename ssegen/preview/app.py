@@ -96,8 +96,8 @@ def preview_app(
     document = openapi_document(catalogs)
     info = document["info"]
     app = FastAPI(
-        title=str(info["title"]),
-        version=str(info["version"]),
+        title=str(info["title"]) or "ssegen mock",  # a folder of schema libraries only
+        version=str(info["version"]) or "0",
         description=str(info.get("description", "")),
         docs_url=None,
         redoc_url=None,

@@ -17,7 +17,7 @@ from ssegen import ir
 from ssegen.render import openapi
 from ssegen.render.field_tables import FieldRow, constraints_md, field_rows, is_object, type_md
 from ssegen.render.frames import example_frames
-from ssegen.render.markdown import md_code
+from ssegen.render.markdown import md_code, md_inline
 from ssegen.render.wording import listed, number
 from ssegen.wire import MISSED_EVENT
 
@@ -166,6 +166,16 @@ def _behaviour(stream: ir.Stream) -> tuple[str, ...]:
         lines.append(
             f"**Errors**: a failure after the stream started is sent as {md_code(stream.error_event.name)}, "
             "then the stream ends. A failure before the first event is an HTTP error (see Responses)."
+        )
+    if stream.errors is not None:
+        statuses = "".join(
+            f" {status}: {md_inline(description.rstrip('.'))}."
+            for status, description in stream.errors.statuses
+        )
+        lines.append(
+            f"**Error responses**: every error before the stream is `application/json` in the "
+            f"API's envelope, model {md_code(stream.errors.model)}; a request that does not "
+            f"validate gets {stream.errors.validation}.{statuses}"
         )
     return tuple(lines)
 

@@ -166,11 +166,14 @@ def _resume_parameters(stream: ir.Stream) -> list[Document]:
     return parameters
 
 
-def _problem(description: str) -> Document:
-    return {
-        "description": description,
-        "content": {"application/problem+json": {"schema": c.ref(shared.PROBLEM)}},
-    }
+def _refusal(catalog: ir.Catalog, stream: ir.Stream, description: str) -> Document:
+    """An error response before the stream: the declared envelope, else an RFC 9457 problem."""
+    if stream.errors is None:
+        content = {"application/problem+json": {"schema": c.ref(shared.PROBLEM)}}
+    else:
+        model = c.ref(c.schema_name(catalog, stream.errors.model))
+        content = {"application/json": {"schema": model}}
+    return {"description": description, "content": content}
 
 
 def responses(catalog: ir.Catalog, stream: ir.Stream) -> Document:
@@ -187,26 +190,28 @@ def responses(catalog: ir.Catalog, stream: ir.Stream) -> Document:
         stream.topic is not None and stream.terminal_events
     ):
         responses["204"] = {"description": _NO_CONTENT}
-    bad_request = []
+    # Each error status with every reason the runtime (or the spec) gives for it.
+    reasons: dict[int, list[str]] = {}
     if stream.ids:
-        bad_request.append(
+        reasons.setdefault(400, []).append(
             "The Last-Event-ID header or query parameter is not an id of this stream."
         )
     if stream.max_body is not None:
-        bad_request.append("The body has a number that is not finite (NaN, Infinity, 1e999).")
-    if bad_request:
-        responses["400"] = _problem(" ".join(bad_request))
-    if stream.max_body is not None:
-        responses["413"] = _problem(
+        reasons.setdefault(400, []).append(
+            "The body has a number that is not finite (NaN, Infinity, 1e999)."
+        )
+        reasons.setdefault(413, []).append(
             f"The body is larger than {stream.max_body} bytes; it was not read."
         )
     if stream.params or stream.body is not None:
-        responses["422"] = {
-            "description": "The parameters or the body do not validate.",
-            "content": {"application/json": {"schema": c.ref(shared.HTTP_VALIDATION_ERROR)}},
-        }
-    responses["default"] = _problem(
-        "An error before the first event, such as 500 when the server fails."
+        validation = stream.errors.validation if stream.errors else 422
+        reasons.setdefault(validation, []).append("The parameters or the body do not validate.")
+    for status, description in stream.errors.statuses if stream.errors else ():
+        reasons.setdefault(status, []).append(description)
+    for status in sorted(reasons):
+        responses[str(status)] = _refusal(catalog, stream, " ".join(reasons[status]))
+    responses["default"] = _refusal(
+        catalog, stream, "An error before the first event, such as 500 when the server fails."
     )
     return responses
 

@@ -1,9 +1,9 @@
 """Components for what the runtime sends itself, in the `ssegen.` namespace.
 
-RFC 9457 problem details (a bad Last-Event-ID, a failure before the first
-event), FastAPI's validation errors (422), and the `ssegen.missed` event of
-resumable topics (ssegen.runtime.topic). Only those the document references
-are included.
+RFC 9457 problem details (a bad Last-Event-ID, a body or parameters that do
+not validate, a failure before the first event), each validation error they
+list, and the `ssegen.missed` event of resumable topics
+(ssegen.runtime.topic). Only those the document references are included.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ Schema = dict[str, Any]
 
 PROBLEM = "ssegen.Problem"
 VALIDATION_ERROR = "ssegen.ValidationError"
-HTTP_VALIDATION_ERROR = "ssegen.HTTPValidationError"
 # Values that are data, never references; not "default", which is also a response status.
 _EXAMPLE_KEYWORDS = frozenset({"const", "enum", "examples", "example"})
 
@@ -50,12 +49,12 @@ def shared_schemas(used: set[str]) -> dict[str, Schema]:
                 "status": {"type": "integer"},
                 "detail": {"type": "string"},
                 "instance": {"type": "string", "format": "uri-reference"},
+                "errors": {
+                    "type": "array",
+                    "description": "The validation errors of a request that does not validate.",
+                    "items": ref(VALIDATION_ERROR),
+                },
             },
-        },
-        HTTP_VALIDATION_ERROR: {
-            "type": "object",
-            "description": "FastAPI's answer to parameters or a body that do not validate.",
-            "properties": {"detail": {"type": "array", "items": ref(VALIDATION_ERROR)}},
         },
         VALIDATION_ERROR: {
             "type": "object",

@@ -3,7 +3,9 @@
 It depends on nothing in the generator. `serve` turns a generated endpoint into
 a FastAPI endpoint; `EventStreamResponse` writes any async source of encoded
 events (handler streams, topic brokers); `encode_event` frames one event;
-`StreamRoute` bounds the request body of a stream that takes one;
+`StreamRoute` bounds the request body of a stream that takes one and answers
+every refusal in the stream's error format (`refusals`: RFC 9457 problems, or
+the envelope a spec's `errors:` declares, `EnvelopeError` from a handler);
 `end_streams` and `set_shutdown_check` control how open streams end when the
 server shuts down (`shutdown`).
 
@@ -12,6 +14,7 @@ What users see of it: README, "Runtime".
 
 from .encoding import KEEPALIVE, encode_comment, encode_event
 from .problems import ProblemError, problem_response
+from .refusals import EnvelopeError, ErrorFormat
 from .request_body import StreamRoute
 from .response import EventStreamResponse
 from .serve import serve
@@ -20,6 +23,8 @@ from .stream import EventSpec, IdsMode, PayloadKind, StreamSpec
 
 __all__ = [
     "KEEPALIVE",
+    "EnvelopeError",
+    "ErrorFormat",
     "EventSpec",
     "EventStreamResponse",
     "IdsMode",

@@ -2,6 +2,8 @@
 
 It is built once per stream, from a fixed generic problem, so that it cannot
 leak anything about the failure: no message, no exception type, no traceback.
+A stream that declares its own error envelope (`errors:`, `refusals.py`) gets
+that envelope of the generic problem when its error event's data is shaped so.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
+from .problems import ProblemError
 from .stream import StreamSpec
 
 logger = logging.getLogger("ssegen.runtime")
@@ -32,8 +35,10 @@ GENERIC_TEXT = "The stream failed."
 def default_error_event(spec: StreamSpec) -> object | None:
     """An instance of `spec.error` carrying the generic problem; None when it cannot be built.
 
-    `json` payloads are validated from `GENERIC_PROBLEM` against the event's
-    `data` annotation, `text` ones get `GENERIC_TEXT`. In `ids: handler`
+    `json` payloads are validated against the event's `data` annotation from
+    the stream's error envelope of the generic problem, when it declares one,
+    else (or when that does not validate) from `GENERIC_PROBLEM`; `text` ones
+    get `GENERIC_TEXT`. In `ids: handler`
     streams the instance's `id` is a placeholder: the writer sets the wire id.
     """
     if spec.error is None:
@@ -43,8 +48,7 @@ def default_error_event(spec: StreamSpec) -> object | None:
     kwargs: dict[str, Any] = {}
     try:
         if event_spec.payload == "json":
-            data_type = typing.get_type_hints(cls)["data"]
-            kwargs["data"] = TypeAdapter(data_type).validate_python(GENERIC_PROBLEM)
+            kwargs["data"] = _generic_data(spec, typing.get_type_hints(cls)["data"])
         elif event_spec.payload == "text":
             kwargs["data"] = GENERIC_TEXT
         if dataclasses.is_dataclass(cls) and "id" in {f.name for f in dataclasses.fields(cls)}:
@@ -61,3 +65,14 @@ def default_error_event(spec: StreamSpec) -> object | None:
             str(exc).splitlines()[0],
         )
         return None
+
+
+def _generic_data(spec: StreamSpec, data_type: Any) -> Any:
+    adapter: TypeAdapter[Any] = TypeAdapter(data_type)
+    if spec.errors is not None:
+        problem = ProblemError(500, detail=GENERIC_PROBLEM["detail"])
+        try:
+            return adapter.validate_python(spec.errors.document(problem))
+        except ValueError:
+            pass  # an error event shaped like a problem, not like the envelope
+    return adapter.validate_python(GENERIC_PROBLEM)

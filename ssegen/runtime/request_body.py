@@ -1,8 +1,14 @@
-"""The request body of a stream: bounded, and strict JSON, before FastAPI reads it.
+"""`StreamRoute`: a stream's request, bounded and strict JSON, refused in the stream's format.
+
+`StreamRoute` is the `APIRoute` of every generated stream route. Whatever the
+route refuses before its endpoint runs (parameters or a body that do not
+validate: FastAPI's RequestValidationError; an HTTPException of a
+dependency) is answered by the stream's `refusal` (`refusals.py`), with the
+stream's validation status (422 unless the spec declares another), not by
+FastAPI's app-wide `{"detail": ...}` handlers.
 
 FastAPI reads a route's whole body into memory before it validates anything,
-so a size limit has to act earlier: `StreamRoute` is the `APIRoute` that
-generated routers use for every stream with a body. Its handler, in order:
+so a size limit has to act earlier. For a stream with a body, in order:
 
 - answers 413 when `Content-Length` declares more than the stream's
   `max_body`, without reading a byte of the body;
@@ -17,8 +23,7 @@ generated routers use for every stream with a body. Its handler, in order:
   FastAPI cannot serialize (a plain-text 500);
 - hands FastAPI the request with its body read, and FastAPI goes on as usual.
 
-Both refusals are problem responses (`problems.py`), like the runtime's other
-errors before a stream starts.
+These refusals too are the stream's `refusal`: problems by default (`problems.py`).
 
 What users see of it: README, "Runtime" > "Request bodies".
 """
@@ -29,57 +34,91 @@ import email.message
 import json
 import math
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from typing import Any
 
+from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from ssegen.wire import DEFAULT_MAX_BODY
 from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import Message
 
-from .problems import ProblemError, problem_response
+from .problems import ProblemError, problem_for, problem_response
+from .refusals import DEFAULT_VALIDATION_STATUS, Refuse, validation_problem
 
-_LIMIT_ATTRIBUTE = "__ssegen_max_body__"
+_RULES_ATTRIBUTE = "__ssegen_route_rules__"
 # Long enough for any number a person writes; a 100 kB literal is not echoed back.
 _SHOWN_TOKEN = 32
 
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 
 
-def set_body_limit(endpoint: Callable[..., Any], max_body: int) -> None:
-    """Record on `endpoint` the body limit its `StreamRoute` enforces (`serve` does this)."""
-    setattr(endpoint, _LIMIT_ATTRIBUTE, max_body)
+def _problem_only(exc: BaseException) -> Response:
+    return problem_response(problem_for(exc, stream="route"))
 
 
-def body_limit(endpoint: Callable[..., Any]) -> int:
-    """The body limit recorded on `endpoint`, else `DEFAULT_MAX_BODY`."""
-    value = getattr(endpoint, _LIMIT_ATTRIBUTE, None)
-    return value if type(value) is int else DEFAULT_MAX_BODY
+@dataclass(frozen=True, slots=True)
+class RouteRules:
+    """What `StreamRoute` enforces for one endpoint: `serve` records them from the spec."""
+
+    max_body: int = DEFAULT_MAX_BODY  # bytes
+    validation: int = DEFAULT_VALIDATION_STATUS  # the status of a request that fails validation
+    refuse: Refuse = _problem_only  # the stream's error format
+
+
+def set_route_rules(endpoint: Callable[..., Any], rules: RouteRules) -> None:
+    """Record on `endpoint` the rules its `StreamRoute` enforces (`serve`, `serve_topic`)."""
+    setattr(endpoint, _RULES_ATTRIBUTE, rules)
+
+
+def route_rules(endpoint: Callable[..., Any]) -> RouteRules:
+    """The rules recorded on `endpoint`, else the defaults."""
+    rules = getattr(endpoint, _RULES_ATTRIBUTE, None)
+    return rules if isinstance(rules, RouteRules) else RouteRules()
 
 
 class StreamRoute(APIRoute):
-    """An `APIRoute` whose body is bounded and strict JSON before FastAPI reads it.
+    """The `APIRoute` of stream endpoints: bounded strict bodies, refusals in the stream's format.
 
     For `app.add_api_route(..., route_class_override=StreamRoute)` or
-    `APIRouter(route_class=StreamRoute)`; the limit is the one `serve` records
-    from the stream's spec (`max_body`). A route without a body is untouched.
+    `APIRouter(route_class=StreamRoute)`; the rules are the ones `serve`
+    records from the stream's spec (`max_body`, `errors`).
     """
 
     def get_route_handler(self) -> Handler:
+        rules = route_rules(self.endpoint)
         handler = super().get_route_handler()
-        if self.body_field is None:
-            return handler
-        return bounded_handler(handler, body_limit(self.endpoint))
+        if self.body_field is not None:
+            handler = bounded_handler(handler, rules)
+        return refusing_handler(handler, rules)
 
 
-def bounded_handler(handler: Handler, max_body: int) -> Handler:
+def refusing_handler(handler: Handler, rules: RouteRules) -> Handler:
+    """`handler`, with what FastAPI refuses before the endpoint runs answered by `rules.refuse`."""
+
+    async def refusing(request: Request) -> Response:
+        try:
+            return await handler(request)
+        except RequestValidationError as exc:
+            return rules.refuse(validation_problem(exc.errors(), rules.validation))
+        except HTTPException as exc:
+            return rules.refuse(exc)
+
+    return refusing
+
+
+def bounded_handler(handler: Handler, rules: RouteRules) -> Handler:
     """`handler` (FastAPI's, which reads the body) behind the checks of this module."""
+    max_body = rules.max_body
+    refuse = rules.refuse
 
     async def read_bounded(request: Request) -> Response:
         declared = declared_length(request.headers)
         if declared is not None and declared > max_body:
-            return problem_response(too_large(max_body))
+            return refuse(too_large(max_body))
         received = 0
 
         async def receive() -> Message:
@@ -97,14 +136,14 @@ def bounded_handler(handler: Handler, max_body: int) -> Handler:
         try:
             body = await counted.body()
         except _TooLarge:
-            return problem_response(too_large(max_body))
+            return refuse(too_large(max_body))
         except ClientDisconnect:
             # Nobody reads this answer; FastAPI would give the same status.
-            return problem_response(ProblemError(400, detail="The request body was cut short."))
+            return refuse(ProblemError(400, detail="The request body was cut short."))
         if is_json(counted.headers.get("content-type")):
             token = non_finite_number(body)
             if token is not None:
-                return problem_response(not_finite(token))
+                return refuse(not_finite(token))
         return await handler(counted)
 
     return read_bounded

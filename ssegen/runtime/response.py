@@ -15,6 +15,7 @@ from starlette.background import BackgroundTask
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from .refusals import Refuse
 from .writer import OnError, StreamWriter, WriterSettings
 
 STREAM_HEADERS: Mapping[str, str] = {
@@ -48,7 +49,8 @@ class EventStreamResponse(Response):
     sends `empty_status` (204, or 202). `preamble` (the `retry:` field) goes
     out once, before the first chunk. `keepalive` is in seconds, 0 for none.
     `on_error` turns an exception raised by `content` after the start into a
-    last chunk (or None to just end); `name` labels log lines. `attach_sink`,
+    last chunk (or None to just end); `refuse` answers an exception raised
+    before anything was sent (default: a problem); `name` labels log lines. `attach_sink`,
     for sources fed from elsewhere (a topic broker), is called with the
     writer's `Sink` when the response starts and with None when it ends.
     """
@@ -68,6 +70,7 @@ class EventStreamResponse(Response):
         preamble: bytes = b"",
         on_error: OnError | None = None,
         name: str = "event stream",
+        refuse: Refuse | None = None,
         attach_sink: Callable[[Sink | None], None] | None = None,
     ) -> None:
         self.status_code = status_code
@@ -81,6 +84,7 @@ class EventStreamResponse(Response):
         self.preamble = preamble
         self.on_error = on_error
         self.name = name
+        self.refuse = refuse
         self.attach_sink = attach_sink
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -98,6 +102,7 @@ class EventStreamResponse(Response):
                 empty_status=self.empty_status,
                 on_error=self.on_error,
                 name=self.name,
+                refuse=self.refuse,
             )
             writer = StreamWriter(settings, source, scope, receive, send)
             attach = self.attach_sink

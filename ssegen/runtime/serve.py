@@ -23,8 +23,9 @@ from starlette.responses import Response
 from .encoding import EventTable
 from .error_event import default_error_event
 from .handler_events import ErrorHook, HandlerEvents
-from .problems import ProblemError, problem_for, problem_response
-from .request_body import set_body_limit
+from .problems import ProblemError
+from .refusals import DEFAULT_VALIDATION_STATUS, ProblemHook, refuser
+from .request_body import RouteRules, set_route_rules
 from .response import EventStreamResponse
 from .resume import next_sequence_id, parse_last_event_id, pick_last_event_id
 from .stream import IdsMode, StreamSpec
@@ -107,11 +108,18 @@ def take_last_event_id(values: dict[str, Any], ids: IdsMode | None) -> int | str
     return parse_last_event_id(pick_last_event_id(header, query), ids)
 
 
+def route_rules_of(spec: StreamSpec, refuse: Callable[[BaseException], Response]) -> RouteRules:
+    """What `StreamRoute` enforces for `spec`'s endpoint."""
+    validation = spec.errors.validation if spec.errors else DEFAULT_VALIDATION_STATUS
+    return RouteRules(max_body=spec.max_body, validation=validation, refuse=refuse)
+
+
 def serve(
     spec: StreamSpec,
     endpoint: Callable[..., Any],
     *,
     on_error: ErrorHook | None = None,
+    on_problem: ProblemHook | None = None,
 ) -> Callable[..., Awaitable[Response]]:
     """The FastAPI endpoint that serves `spec` with the events `endpoint` returns.
 
@@ -119,21 +127,24 @@ def serve(
     stream's event instances; resumable streams pass it `last_event_id`
     (`int | None` for `ids: sequence`, `str | None` for `ids: handler`).
     `on_error(exc)` returns the error event to send for a failure after the
-    start, or None for the runtime's default one. Register it with
-    `route_class_override=StreamRoute` when it takes a body, so that
-    `spec.max_body` holds (`request_body.py`).
+    start, or None for the runtime's default one. `on_problem(problem)`
+    returns the error envelope for a refusal before the start, or None for the
+    one `spec.errors` describes (`refusals.py`). Register it with
+    `route_class_override=StreamRoute`, so that `spec.max_body` holds and
+    every refusal is in the stream's error format (`request_body.py`).
     """
     table = EventTable(spec)
     default_error = default_error_event(spec)
     ids = spec.ids
     takes_resume = RESUME_PARAMETER in inspect.signature(endpoint).parameters
     declares_error = spec.error is not None
+    refuse = refuser(spec, on_problem)
 
     async def stream_endpoint(**values: Any) -> Response:
         try:
             last_event_id = take_last_event_id(values, ids)
         except ProblemError as problem:
-            return problem_response(problem)
+            return refuse(problem)
         if takes_resume:
             values[RESUME_PARAMETER] = last_event_id
         try:
@@ -142,7 +153,7 @@ def serve(
                 events = await events
         except Exception as exc:  # noqa: BLE001 - every failure gets a response; 500s are logged
             # Nothing is sent yet: a real HTTP error (HTTPException keeps its status).
-            return problem_response(problem_for(exc, stream=spec.name))
+            return refuse(exc)
         next_id = next_sequence_id(last_event_id if isinstance(last_event_id, int) else None)
         source = HandlerEvents(
             spec, table, events, next_id=next_id, on_error=on_error, default_error=default_error
@@ -154,8 +165,9 @@ def serve(
             preamble=spec.preamble,
             on_error=source.error_chunk if declares_error else None,
             name=spec.name,
+            refuse=refuse,
         )
 
     adopt_endpoint(stream_endpoint, spec, endpoint)
-    set_body_limit(stream_endpoint, spec.max_body)  # what StreamRoute enforces
+    set_route_rules(stream_endpoint, route_rules_of(spec, refuse))  # what StreamRoute enforces
     return stream_endpoint

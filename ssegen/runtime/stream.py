@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from ssegen.wire import (
     DEFAULT_EMPTY_STATUS,
@@ -18,6 +18,9 @@ from ssegen.wire import (
     EMPTY_STATUSES,
     event_prefix,
 )
+
+if TYPE_CHECKING:
+    from .refusals import ErrorFormat
 
 PayloadKind = Literal["json", "text", "none"]
 IdsMode = Literal["sequence", "handler"]
@@ -77,7 +80,8 @@ class StreamSpec:
     `max_body` is the largest request body in bytes (`request_body.py`
     enforces it on the routes of streams with a body). `empty_status` is the
     answer of a handler that ends without an event: 204, or 202 (MCP-style
-    notifications).
+    notifications). `errors` is the API's own error envelope for refusals
+    before the stream starts (`refusals.py`); None: RFC 9457 problems.
     """
 
     name: str
@@ -89,6 +93,7 @@ class StreamSpec:
     resume_query: str | None = None
     error: type | None = None
     max_body: int = DEFAULT_MAX_BODY
+    errors: ErrorFormat | None = None
     by_class: dict[type, EventSpec] = field(init=False, repr=False, compare=False)
     preamble: bytes = field(init=False, repr=False, compare=False)
 

@@ -63,9 +63,11 @@ from starlette.responses import Response
 
 from .brokers import Broker, BrokerUnavailableError, Subscription, TopicSpec, default_broker
 from .encoding import KEEPALIVE, encode_comment
-from .problems import ProblemError, problem_for, problem_response
+from .problems import ProblemError
+from .refusals import refuser
+from .request_body import set_route_rules
 from .response import EventStreamResponse
-from .serve import RESUME_PARAMETER, adopt_endpoint, take_last_event_id
+from .serve import RESUME_PARAMETER, adopt_endpoint, route_rules_of, take_last_event_id
 
 UNAVAILABLE_COMMENT = encode_comment("broker unavailable")
 
@@ -114,12 +116,13 @@ def serve_topic(
     resumable = topic.resumable
     takes_resume = RESUME_PARAMETER in inspect.signature(endpoint).parameters
     chosen: list[Broker] = [broker] if broker is not None else []
+    refuse = refuser(spec)
 
     async def topic_endpoint(**values: Any) -> Response:
         try:
             parsed = take_last_event_id(values, "sequence" if resumable else None)
         except ProblemError as problem:
-            return problem_response(problem)
+            return refuse(problem)
         after = parsed if isinstance(parsed, int) else None
         if takes_resume:
             values[RESUME_PARAMETER] = after
@@ -130,7 +133,7 @@ def serve_topic(
             key = tuple(key)
             topic.check_key(key)
         except Exception as exc:  # noqa: BLE001 - every failure gets a response; 500s are logged
-            return problem_response(problem_for(exc, stream=spec.name))
+            return refuse(exc)
         if not chosen:
             chosen.append(default_broker())
         try:
@@ -141,7 +144,7 @@ def serve_topic(
             )
         except ProblemError as problem:
             # e.g. PartitionedTopicsError: in-memory topics under several workers.
-            return problem_response(problem)
+            return refuse(problem)
         if subscription.finished:
             subscription.close()
             return Response(status_code=204)
@@ -151,8 +154,10 @@ def serve_topic(
             keepalive=spec.keepalive,
             preamble=spec.preamble,
             name=spec.name,
+            refuse=refuse,
             attach_sink=partial(setattr, subscription, "sink"),
         )
 
     adopt_endpoint(topic_endpoint, spec, endpoint)
+    set_route_rules(topic_endpoint, route_rules_of(spec, refuse))
     return topic_endpoint

@@ -143,7 +143,8 @@ class WriterSettings:
     once, before the first chunk; `keepalive` is in seconds, 0 for none;
     `empty_status` answers a source that ends without producing anything;
     `on_error` turns an exception raised by the source after the start into a
-    last chunk (or None to just end); `name` labels log lines.
+    last chunk (or None to just end); `name` labels log lines; `refuse`
+    answers an exception raised before anything was sent (None: a problem).
     """
 
     status: int = 200
@@ -153,6 +154,7 @@ class WriterSettings:
     empty_status: int = DEFAULT_EMPTY_STATUS
     on_error: OnError | None = None
     name: str = "event stream"
+    refuse: Callable[[BaseException], Response] | None = None
 
 
 async def _awaited(awaitable: Awaitable[None]) -> None:
@@ -345,7 +347,11 @@ class StreamWriter:
     async def _fail(self, exc: Exception, buf: list[bytes]) -> None:
         await self._settle()
         if not self.started and not buf:
-            await self._respond(problem_response(problem_for(exc, stream=self.settings.name)))
+            refuse = self.settings.refuse
+            if refuse is not None:
+                await self._respond(refuse(exc))
+            else:
+                await self._respond(problem_response(problem_for(exc, stream=self.settings.name)))
             return
         logger.error("stream %s failed after it started", self.settings.name, exc_info=exc)
         on_error = self.settings.on_error

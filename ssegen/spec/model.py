@@ -60,6 +60,23 @@ class Topic(_Strict):
     ttl: float | None = Field(default=None, gt=0)
 
 
+class Errors(_Strict):
+    """The API's own error envelope, for every refusal before a stream starts.
+
+    `schema` is the JSON body of those responses; `validation` the status of a
+    request that fails validation; `fill` says what the runtime's own refusals
+    (RFC 9457 problems) put where: JSON pointer -> a problem member's name, or
+    a table of values by status (with `default`); `statuses` documents the
+    statuses the API answers so (README, "Errors").
+    """
+
+    schema_: Any = Field(alias="schema")
+    validation: int = Field(default=422, ge=400, le=499)
+    # Status keys are YAML keys, so strings: ssegen.ir.envelope checks and converts them.
+    fill: dict[str, str | dict[str, Any]] = {}
+    statuses: dict[str, str] = {}
+
+
 class Event(_Strict):
     # The `event:` line: the key when absent, none when null (clients see `message`).
     name: str | None = None  # checked against WIRE_NAME in checks.py, in our words
@@ -96,6 +113,8 @@ class Stream(_Strict):
     empty_status: Literal[202, 204] = DEFAULT_EMPTY_STATUS
     # The JSON property that tells apart variants sharing one wire name (ir/variants.py).
     discriminator: str | None = Field(default=None, pattern=PROPERTY_NAME.pattern)
+    # The stream's error envelope; None: the spec's top-level one, else RFC 9457 problems.
+    errors: Errors | None = None
     events: dict[str, Event] = Field(min_length=1)
 
     @field_validator("keepalive", mode="before")
@@ -110,4 +129,5 @@ class Spec(_Strict):
     info: Info
     package: str | None = None
     schemas: dict[str, Any] = {}
+    errors: Errors | None = None  # every stream's, unless it declares its own
     streams: dict[str, Stream] = Field(min_length=1)

@@ -147,7 +147,7 @@ def _fields_at(loc: Loc) -> list[str]:
     while parts:
         current = _unwrap(current)
         if isinstance(current, type) and issubclass(current, BaseModel):
-            field = current.model_fields.get(str(parts.pop(0)))
+            field = _keys(current).get(str(parts.pop(0)))
             if field is None:
                 return []
             current = field.annotation
@@ -158,8 +158,13 @@ def _fields_at(loc: Loc) -> list[str]:
             return []
     current = _unwrap(current)
     if isinstance(current, type) and issubclass(current, BaseModel):
-        return list(current.model_fields)
+        return list(_keys(current))
     return []
+
+
+def _keys(model: type[BaseModel]) -> dict[str, Any]:
+    """The model's fields by their key in YAML (`schema`, not `schema_`)."""
+    return {field.alias or name: field for name, field in model.model_fields.items()}
 
 
 def _unwrap(annotation: Any) -> Any:

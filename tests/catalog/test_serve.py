@@ -89,7 +89,7 @@ def test_the_banner_lists_every_stream_and_what_cannot_be_sent(served: Served) -
     assert f"POST   {served.base}/v1/chat/completions  (chat_completion)" in served.banner
     # `digest` has no example and its pattern rules out a synthesized string.
     assert "not sent (no example, no valid sample): tasks: digest" in served.banner
-    assert served.banner[-1] == f"ssegen: mock of 9 streams; docs at {served.base}/docs"
+    assert served.banner[-1] == f"ssegen: mock of 10 streams; docs at {served.base}/docs"
 
 
 @pytest.mark.parametrize("client", ["chromium", "python"])

@@ -3,8 +3,9 @@
 The example app under a real uvicorn; the SDK, sync and async, as an
 application would use it: the text accumulated from the chunks, the final
 chunk's `finish_reason`, the usage chunk, the SDK's `stream()` helper with its
-final completion, and the mid-stream error, which the SDK raises as
-`openai.APIError` with OpenAI's error message.
+final completion, the mid-stream error, which the SDK raises as
+`openai.APIError` with OpenAI's error message, and the errors before the
+stream, in OpenAI's envelope, raised as the SDK's classes for 401, 404 and 400.
 """
 
 from __future__ import annotations
@@ -12,13 +13,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import openai
 import pytest
 from openai.types.chat import ChatCompletionMessageParam
 
-from examples.openai_chat import FAIL_MIDWAY
+from examples.openai_chat import FAIL_MIDWAY, REVOKED_KEY
 from tests.support.server import serve_in_process
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -93,12 +95,73 @@ def test_a_mid_stream_error_is_raised_as_the_sdks_api_error(base_url: str) -> No
             for chunk in stream:
                 received.append(chunk.choices[0].delta.content or "")
     assert received == ["the"]
-    assert raised.value.message == "The server had an error"
+    # The runtime's default error event, in the envelope the spec declares.
+    assert raised.value.message == "The stream failed."
+    assert raised.value.type == "server_error"
+
+
+def _refused(base_url: str, error: type[openai.APIStatusError], **options: object) -> Any:
+    api_key = str(options.pop("api_key", "sk-test"))
+    request: dict[str, Any] = {"model": "small-chat-1", "messages": MESSAGES, **options}
+    client = openai.OpenAI(base_url=base_url, api_key=api_key, max_retries=0, timeout=20)
+    with client, pytest.raises(error) as raised:
+        client.chat.completions.create(stream=True, **request)
+    assert raised.value.response.headers["content-type"] == "application/json"
+    return raised.value
+
+
+def test_a_revoked_key_is_the_sdks_authentication_error(base_url: str) -> None:
+    error = _refused(base_url, openai.AuthenticationError, api_key=REVOKED_KEY)
+    assert error.status_code == 401
+    assert error.code == "invalid_api_key" and error.type == "invalid_request_error"
+    assert error.message.startswith("Error code: 401") and "Incorrect API key" in error.message
+
+
+def test_an_unknown_model_is_the_sdks_not_found_error(base_url: str) -> None:
+    error = _refused(base_url, openai.NotFoundError, model="no-such-model")
+    assert error.status_code == 404 and error.code == "model_not_found"
+    assert error.body == {
+        "message": "The model `no-such-model` does not exist.",
+        "type": "invalid_request_error",
+        "param": None,
+        "code": "model_not_found",
+    }
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{"messages": []}, {"temperature": 5}, {"max_tokens": 0}],
+    ids=["no-messages", "temperature", "max-tokens"],
+)
+def test_a_body_that_does_not_validate_is_the_sdks_bad_request(
+    base_url: str, options: dict[str, object]
+) -> None:
+    error = _refused(base_url, openai.BadRequestError, **options)
+    assert error.status_code == 400
+    assert error.type == "invalid_request_error" and error.code is None and error.param is None
+    assert str(error.body["message"]).startswith("The request does not validate: ")
+    assert next(iter(options)) in error.body["message"]
+
+
+def test_a_body_that_is_not_json_is_a_400_in_the_envelope(base_url: str) -> None:
+    reply = httpx.post(
+        f"{base_url}/chat/completions",
+        content=b"{not json",
+        headers={"authorization": "Bearer sk-test", "content-type": "application/json"},
+        timeout=20,
+    )
+    assert reply.status_code == 400
+    assert reply.headers["content-type"] == "application/json"
+    assert set(reply.json()) == {"error"}
+    assert reply.json()["error"]["type"] == "invalid_request_error"
 
 
 def test_the_wire_has_no_event_lines(base_url: str) -> None:
-    body = {"model": "m", "messages": MESSAGES, "stream": True}
-    with httpx.stream("POST", f"{base_url}/chat/completions", json=body, timeout=20) as reply:
+    body = {"model": "small-chat-1", "messages": MESSAGES, "stream": True}
+    headers = {"authorization": "Bearer sk-test"}
+    with httpx.stream(
+        "POST", f"{base_url}/chat/completions", json=body, headers=headers, timeout=20
+    ) as reply:
         wire = reply.read().decode()
     assert "event:" not in wire
     # The final chunk's delta is empty, as OpenAI's is; its finish_reason is set.

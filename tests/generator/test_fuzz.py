@@ -217,7 +217,8 @@ def _build(specs: Path) -> tuple[str, list[str]]:
     except SpecError as exc:
         return "errors", [str(d) for d in exc.diagnostics]
     preview = preview_app([specs])
-    assert preview.app.openapi()["paths"]
+    # No paths when the mutant lost every `streams`: its files are schema libraries then.
+    assert "paths" in preview.app.openapi()
     return "built", []
 
 

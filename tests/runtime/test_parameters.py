@@ -21,7 +21,7 @@ def test_path_query_header_and_body_reach_the_handler(client: Client) -> None:
     assert json.loads(events[0].data) == {"percent": 0, "stageName": "alice/t1/q"}
 
 
-def test_invalid_parameters_are_fastapi_422s(client: Client) -> None:
+def test_invalid_parameters_are_422_problems(client: Client) -> None:
     assert client.get("/jobs/progress/events", params={"count": -1}).status == 422
     body = {"query": "q"}
     assert client.post("/search/alice", json=body).status == 422  # no X-Tenant header
@@ -33,7 +33,12 @@ def test_invalid_parameters_are_fastapi_422s(client: Client) -> None:
     )
     reply = client.post("/search/alice", json={"query": ""}, headers={"X-Tenant": "t"})
     assert reply.status == 422
-    assert json.loads(reply.body)["detail"][0]["loc"] == ["body", "query"]
+    assert reply.headers["content-type"] == "application/problem+json"
+    problem = json.loads(reply.body)
+    # FastAPI's validation errors, each in `errors`; the first ones named in `detail`.
+    assert problem["errors"][0]["loc"] == ["body", "query"]
+    assert problem["status"] == 422
+    assert problem["detail"].startswith("The request does not validate: query: ")
 
 
 def test_openapi_documents_the_resume_parameters_not_the_handler_one() -> None:

@@ -334,10 +334,11 @@ def test_finite_numbers_and_words_in_strings_are_accepted(http: httpx.Client) ->
     assert CALLS.taken() == [("upload", 28), ("measure", 0)]
 
 
-def test_a_body_that_is_not_json_is_still_fastapis_422(http: httpx.Client) -> None:
+def test_a_body_that_is_not_json_is_a_422_problem(http: httpx.Client) -> None:
     response = http.post(UPLOAD_PATH, content=b'{"text": ', headers=JSON)
     assert response.status_code == 422
-    assert response.json()["detail"][0]["type"] == "json_invalid"
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["errors"][0]["type"] == "json_invalid"
     assert CALLS.taken() == []
 
 

@@ -5,7 +5,7 @@ from collections.abc import AsyncIterable
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
-from ssegen.runtime import EventStreamResponse, serve
+from ssegen.runtime import EventStreamResponse, StreamRoute, serve
 
 from .events import AccountEventsEvent
 from .service import AccountsService
@@ -42,5 +42,6 @@ def build_router(
         response_model=None,
         response_class=EventStreamResponse,
         responses={204: _EMPTY[204]},
+        route_class_override=StreamRoute,
     )
     return router

@@ -5,7 +5,7 @@ from collections.abc import AsyncIterable
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Path, Query
-from ssegen.runtime import EventStreamResponse, serve
+from ssegen.runtime import EventStreamResponse, StreamRoute, serve
 
 from .events import ImportEvent
 from .service import ClassService
@@ -50,5 +50,6 @@ def build_router(
         response_model=None,
         response_class=EventStreamResponse,
         responses={204: _EMPTY[204]},
+        route_class_override=StreamRoute,
     )
     return router

@@ -4,7 +4,7 @@
 from collections.abc import AsyncIterable
 
 from fastapi import APIRouter
-from ssegen.runtime import EventStreamResponse, serve
+from ssegen.runtime import EventStreamResponse, StreamRoute, serve
 
 from .events import PingEvent
 from .service import PingService
@@ -34,5 +34,6 @@ def build_router(
         response_model=None,
         response_class=EventStreamResponse,
         responses={204: _EMPTY[204]},
+        route_class_override=StreamRoute,
     )
     return router

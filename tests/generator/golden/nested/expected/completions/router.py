@@ -5,7 +5,7 @@ from collections.abc import AsyncIterable
 from typing import Annotated
 
 from fastapi import APIRouter, Path
-from ssegen.runtime import EventStreamResponse, serve
+from ssegen.runtime import EventStreamResponse, StreamRoute, serve
 
 from .events import CompletionEvent
 from .service import CompletionsService
@@ -40,5 +40,6 @@ def build_router(
         response_model=None,
         response_class=EventStreamResponse,
         responses={204: _EMPTY[204]},
+        route_class_override=StreamRoute,
     )
     return router

@@ -4,7 +4,7 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
-from ssegen.runtime import Broker, EventStreamResponse, serve_topic
+from ssegen.runtime import Broker, EventStreamResponse, StreamRoute, serve_topic
 
 from .streams import BUILD_LOG_TOPIC, LIVE_BUILDS_TOPIC
 
@@ -44,6 +44,7 @@ def build_router(
         response_model=None,
         response_class=EventStreamResponse,
         responses={204: _EMPTY[204]},
+        route_class_override=StreamRoute,
     )
 
     def live_builds_key() -> tuple[str, ...]:
@@ -57,5 +58,6 @@ def build_router(
         response_model=None,
         response_class=EventStreamResponse,
         responses={204: _EMPTY[204]},
+        route_class_override=StreamRoute,
     )
     return router
