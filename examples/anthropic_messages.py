@@ -37,6 +37,7 @@ from generated.anthropic_messages import (
     ContentBlockStopEvent,
     CreateMessageBody,
     CreateMessageEvent,
+    CreateMessageHeaders,
     ErrorResponse,
     ErrorResponseError,
     MessageDeltaData,
@@ -78,7 +79,10 @@ class AnthropicMessagesDemo(am.AnthropicMessagesService):
         authorization: str | None,
         anthropic_version: str | None,
         body: CreateMessageBody,
+        response_headers: CreateMessageHeaders,
     ) -> AsyncIterator[CreateMessageEvent]:
+        number = next(_IDS)
+        response_headers.request_id = f"req_{number:08d}"  # on refusals too, as Anthropic sends it
         # SDKs send the key as `x-api-key` or, newer ones, as a bearer token.
         key = x_api_key or (authorization or "").removeprefix("Bearer ").strip()
         if not key or key == REVOKED_KEY:
@@ -87,7 +91,7 @@ class AnthropicMessagesDemo(am.AnthropicMessagesService):
             raise refused(404, "not_found_error", f"model: {body.model}")
         words = _prompt(body).split() or ["..."]
         message = MessageStartDataMessage(
-            id=f"msg_{next(_IDS):08d}",
+            id=f"msg_{number:08d}",
             content=[],
             model=body.model,
             stop_reason=None,

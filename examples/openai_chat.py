@@ -32,6 +32,7 @@ from generated.openai_chat import (
     ChunkEvent,
     CreateChatCompletionBody,
     CreateChatCompletionEvent,
+    CreateChatCompletionHeaders,
     DoneEvent,
     ErrorBody,
     ErrorBodyError,
@@ -53,15 +54,21 @@ class OpenAIChatDemo(oa.OpenaiChatService):
         self.step = step
 
     async def create_chat_completion(
-        self, *, authorization: str | None, body: CreateChatCompletionBody
+        self,
+        *,
+        authorization: str | None,
+        body: CreateChatCompletionBody,
+        response_headers: CreateChatCompletionHeaders,
     ) -> AsyncIterator[CreateChatCompletionEvent]:
+        number = next(_IDS)
+        response_headers.x_request_id = f"req_{number:08d}"
         key = (authorization or "").removeprefix("Bearer ").strip()
         if not key or key == REVOKED_KEY:
             raise refused(401, "Incorrect API key provided.", "invalid_api_key")
         if body.model not in MODELS:
             raise refused(404, f"The model `{body.model}` does not exist.", "model_not_found")
         words = body.messages[-1].content.split() or ["..."]
-        completion_id = f"chatcmpl-{next(_IDS)}"
+        completion_id = f"chatcmpl-{number}"
         created = int(time.time())
 
         def chunk(

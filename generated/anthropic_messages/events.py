@@ -2,7 +2,9 @@
 """Event classes of Anthropic Messages (re-creation) 1.0.0: one per event, one union per stream."""
 
 from dataclasses import dataclass, field
-from typing import TypeAlias
+from typing import ClassVar, TypeAlias
+
+from ssegen.runtime import ResponseHeaders
 
 from .models import (
     ContentBlockDeltaData,
@@ -88,3 +90,13 @@ CreateMessageEvent: TypeAlias = (
     | MessageStopEvent
     | ErrorEvent
 )
+
+
+@dataclass(kw_only=True)
+class CreateMessageHeaders(ResponseHeaders):
+    """Response headers of `create_message`: set them before the first event (None: not sent)."""
+
+    WIRE_NAMES: ClassVar[dict[str, str]] = {
+        "request_id": "request-id",
+    }
+    request_id: str | None = None

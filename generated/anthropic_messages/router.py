@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Header
 from ssegen.runtime import EventStreamResponse, StreamRoute, serve
 
-from .events import CreateMessageEvent
+from .events import CreateMessageEvent, CreateMessageHeaders
 from .models import CreateMessageBody
 from .service import AnthropicMessagesService
 from .streams import CREATE_MESSAGE
@@ -48,12 +48,14 @@ def build_router(
             ),
         ] = None,
         body: Annotated[CreateMessageBody, Body()],
+        response_headers: CreateMessageHeaders,
     ) -> AsyncIterable[CreateMessageEvent]:
         return service.create_message(
             x_api_key=x_api_key,
             authorization=authorization,
             anthropic_version=anthropic_version,
             body=body,
+            response_headers=response_headers,
         )
 
     router.add_api_route(

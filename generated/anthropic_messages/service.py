@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 from ssegen.runtime import ProblemError
 
-from .events import CreateMessageEvent, ErrorEvent
+from .events import CreateMessageEvent, CreateMessageHeaders, ErrorEvent
 from .models import CreateMessageBody, ErrorResponse
 
 
@@ -26,8 +26,12 @@ class AnthropicMessagesService(ABC):
         authorization: str | None,
         anthropic_version: str | None,
         body: CreateMessageBody,
+        response_headers: CreateMessageHeaders,
     ) -> AsyncIterator[CreateMessageEvent]:
-        """Stream one message, as Anthropic's SDK reads it"""
+        """Stream one message, as Anthropic's SDK reads it
+
+        Set `response_headers` before the first event; they go out with it.
+        """
 
     def create_message_error(self, exc: Exception) -> ErrorEvent | None:
         """The `error` event sent when create_message raises.

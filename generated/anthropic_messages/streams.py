@@ -7,6 +7,7 @@ from .events import (
     ContentBlockDeltaEvent,
     ContentBlockStartEvent,
     ContentBlockStopEvent,
+    CreateMessageHeaders,
     ErrorEvent,
     MessageDeltaEvent,
     MessageStartEvent,
@@ -50,4 +51,5 @@ CREATE_MESSAGE = StreamSpec(
             ),
         ),
     ),
+    headers=CreateMessageHeaders,
 )

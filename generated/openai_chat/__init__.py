@@ -11,7 +11,13 @@ envelope (`{\"error\": {...}}`, 400 for a body that does not validate).
 Only the members this example uses are declared; it is not OpenAI's API.
 """
 
-from .events import ChunkEvent, CreateChatCompletionEvent, DoneEvent, FailureEvent
+from .events import (
+    ChunkEvent,
+    CreateChatCompletionEvent,
+    CreateChatCompletionHeaders,
+    DoneEvent,
+    FailureEvent,
+)
 from .models import (
     ChunkData,
     ChunkDataChoice,
@@ -34,6 +40,7 @@ __all__ = [
     "CreateChatCompletionBody",
     "CreateChatCompletionBodyStreamOptions",
     "CreateChatCompletionEvent",
+    "CreateChatCompletionHeaders",
     "DoneEvent",
     "ErrorBody",
     "ErrorBodyError",

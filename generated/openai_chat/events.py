@@ -2,7 +2,9 @@
 """Event classes of OpenAI Chat Completions (re-creation) 1.0.0: one per event, one union per stream."""
 
 from dataclasses import dataclass
-from typing import Literal, TypeAlias
+from typing import ClassVar, Literal, TypeAlias
+
+from ssegen.runtime import ResponseHeaders
 
 from .models import ChunkData, ErrorBody
 
@@ -35,3 +37,13 @@ class DoneEvent:
 
 
 CreateChatCompletionEvent: TypeAlias = ChunkEvent | FailureEvent | DoneEvent
+
+
+@dataclass(kw_only=True)
+class CreateChatCompletionHeaders(ResponseHeaders):
+    """Response headers of `create_chat_completion`: set them before the first event (None: not sent)."""
+
+    WIRE_NAMES: ClassVar[dict[str, str]] = {
+        "x_request_id": "x-request-id",
+    }
+    x_request_id: str | None = None

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Header
 from ssegen.runtime import EventStreamResponse, StreamRoute, serve
 
-from .events import CreateChatCompletionEvent
+from .events import CreateChatCompletionEvent, CreateChatCompletionHeaders
 from .models import CreateChatCompletionBody
 from .service import OpenaiChatService
 from .streams import CREATE_CHAT_COMPLETION
@@ -35,10 +35,12 @@ def build_router(
             ),
         ] = None,
         body: Annotated[CreateChatCompletionBody, Body()],
+        response_headers: CreateChatCompletionHeaders,
     ) -> AsyncIterable[CreateChatCompletionEvent]:
         return service.create_chat_completion(
             authorization=authorization,
             body=body,
+            response_headers=response_headers,
         )
 
     router.add_api_route(

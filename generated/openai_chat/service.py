@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 from ssegen.runtime import ProblemError
 
-from .events import CreateChatCompletionEvent, FailureEvent
+from .events import CreateChatCompletionEvent, CreateChatCompletionHeaders, FailureEvent
 from .models import CreateChatCompletionBody, ErrorBody
 
 
@@ -24,8 +24,12 @@ class OpenaiChatService(ABC):
         *,
         authorization: str | None,
         body: CreateChatCompletionBody,
+        response_headers: CreateChatCompletionHeaders,
     ) -> AsyncIterator[CreateChatCompletionEvent]:
-        """Stream one chat completion, as OpenAI's SDK reads it"""
+        """Stream one chat completion, as OpenAI's SDK reads it
+
+        Set `response_headers` before the first event; they go out with it.
+        """
 
     def create_chat_completion_error(self, exc: Exception) -> FailureEvent | None:
         """The `failure` event sent when create_chat_completion raises.

@@ -3,7 +3,7 @@
 
 from ssegen.runtime import ErrorFormat, EventSpec, StreamSpec
 
-from .events import ChunkEvent, DoneEvent, FailureEvent
+from .events import ChunkEvent, CreateChatCompletionHeaders, DoneEvent, FailureEvent
 from .models import ErrorBody
 
 CREATE_CHAT_COMPLETION = StreamSpec(
@@ -24,4 +24,5 @@ CREATE_CHAT_COMPLETION = StreamSpec(
             ("/error/type", {500: "server_error", "default": "invalid_request_error"}),
         ),
     ),
+    headers=CreateChatCompletionHeaders,
 )

@@ -144,13 +144,15 @@ class Stream:
     topic: Topic | None
     discriminator: str | None  # the JSON property telling variants of one wire name apart
     errors: Errors | None  # the API's own error envelope; None: RFC 9457 problems
+    response_headers: tuple[Param, ...]  # set by the handler before its first event
+    headers_class: str  # the `<Stream>Headers` class (only rendered with response_headers)
     # StreamSpec's keyword arguments that differ from its defaults, as Python source.
     spec_options: tuple[tuple[str, str], ...]
 
     @property
     def has_arguments(self) -> bool:
         """Whether the handler takes any keyword argument (a bare `*` needs one)."""
-        return bool(self.params or self.body or self.ids)
+        return bool(self.params or self.body or self.ids or self.response_headers)
 
     @property
     def named_uniquely(self) -> bool:
@@ -214,14 +216,23 @@ class Catalog:
         return sorted({s.errors.model for s in self.streams if s.errors is not None})
 
     @property
+    def headers_classes(self) -> list[str]:
+        """The `<Stream>Headers` classes of streams that declare response headers."""
+        return [s.headers_class for s in self.streams if s.response_headers]
+
+    @property
     def event_exports(self) -> list[str]:
-        return sorted([e.class_name for e in self.events] + [s.union_name for s in self.streams])
+        return sorted(
+            [e.class_name for e in self.events]
+            + [s.union_name for s in self.streams]
+            + self.headers_classes
+        )
 
     @property
     def exports(self) -> list[str]:
         """Everything the package's __init__ re-exports."""
         names = [e.class_name for e in self.events] + [s.union_name for s in self.streams]
-        names += list(self.defs) + ["build_router"]
+        names += self.headers_classes + list(self.defs) + ["build_router"]
         names += [self.service_class] if self.handler_streams else []
         names += [s.topic.publisher_class for s in self.topic_streams if s.topic]
         return sorted(names)

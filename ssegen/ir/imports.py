@@ -22,7 +22,11 @@ from ssegen.ir import Import
 
 # What each generated module may import from outside the package, by source.
 EXTERNAL: dict[str, dict[str, tuple[str, ...]]] = {
-    "events": {"dataclasses": ("dataclass", "field"), "typing": ("Literal", "TypeAlias")},
+    "events": {
+        "dataclasses": ("dataclass", "field"),
+        "typing": ("ClassVar", "Literal", "TypeAlias"),
+        "ssegen.runtime": ("ResponseHeaders",),
+    },
     "streams": {"ssegen.runtime": ("ErrorFormat", "EventSpec", "StreamSpec", "TopicSpec")},
     "router": {
         "collections.abc": ("AsyncIterable",),
@@ -83,7 +87,9 @@ RESERVED = frozenset(
 )
 
 # Names the generated route functions and service methods bind themselves.
-LOCAL_NAMES = frozenset({"last_event_id", "body", "self", "service", "broker", "router", "key"})
+LOCAL_NAMES = frozenset(
+    {"last_event_id", "response_headers", "body", "self", "service", "broker", "router", "key"}
+)
 # The locals of `build_router`, which a route function (named like its stream) would hide.
 BUILD_ROUTER_LOCALS = frozenset({"router", "service", "broker"})
 
@@ -103,6 +109,8 @@ def module_imports(catalog: ir.Catalog) -> dict[str, tuple[Import, ...]]:
     used: dict[str, set[str]] = {
         "events": {"dataclass", "TypeAlias"}
         | _typing(e.typing for e in catalog.events)
+        | _typing(p.typing for s in catalog.streams for p in s.response_headers)
+        | ({"ClassVar", "ResponseHeaders"} if catalog.headers_classes else set())
         | (
             {"field"}
             if any(e.payload == "json" and e.data_default_literal for e in catalog.events)
@@ -133,11 +141,18 @@ def module_imports(catalog: ir.Catalog) -> dict[str, tuple[Import, ...]]:
         ],
         "events": [Import(".models", tuple(catalog.payload_models))],
         "streams": [
-            Import(".events", tuple(e.class_name for e in catalog.events)),
+            Import(
+                ".events",
+                tuple(e.class_name for e in catalog.events) + tuple(catalog.headers_classes),
+            ),
             Import(".models", tuple(catalog.envelope_models)),
         ],
         "router": [
-            Import(".events", tuple(s.union_name for s in handler)),
+            Import(
+                ".events",
+                tuple(s.union_name for s in handler)
+                + tuple(s.headers_class for s in handler if s.response_headers),
+            ),
             Import(".models", tuple(catalog.body_models)),
             Import(".service", (catalog.service_class,) if handler else ()),
             Import(
@@ -155,6 +170,7 @@ def module_imports(catalog: ir.Catalog) -> dict[str, tuple[Import, ...]]:
                     for name in (
                         s.union_name,
                         *([s.error_event.class_name] if s.error_event else []),
+                        *([s.headers_class] if s.response_headers else []),
                     )
                 ),
             ),

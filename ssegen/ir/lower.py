@@ -158,6 +158,10 @@ def _stream(
     if errors is not None and stream.topic is None:
         methods.claim(problem_hook, f"the problem hook of {owner}", loc)
     params = _params(doc, name, stream, resolver)
+    response_headers = _response_headers(doc, name, stream, resolver)
+    headers_class = f"{prefix}Headers"
+    if response_headers:
+        classes.claim(headers_class, f"the response headers of {owner}", (*loc, "response_headers"))
     body = None
     if stream.body is not None:
         annotation = _model(
@@ -230,6 +234,8 @@ def _stream(
         topic=topic,
         discriminator=stream.discriminator,
         errors=errors,
+        response_headers=response_headers,
+        headers_class=headers_class,
         spec_options=_options(
             ("retry", stream.retry, None),
             ("keepalive", keepalive, DEFAULT_KEEPALIVE),
@@ -239,8 +245,29 @@ def _stream(
             ("max_body", DEFAULT_MAX_BODY if max_body is None else max_body, DEFAULT_MAX_BODY),
         )
         + ((("error", error.class_name),) if error is not None else ())
-        + ((("errors", errors.format_literal),) if errors is not None else ()),
+        + ((("errors", errors.format_literal),) if errors is not None else ())
+        + ((("headers", headers_class),) if response_headers else ()),
     )
+
+
+def _response_headers(
+    doc: Document, stream_name: str, stream: Stream, resolver: Resolver
+) -> tuple[ir.Param, ...]:
+    """The response headers as optional header parameters: their Python names and types."""
+    names = _Names(doc, "response header name")
+    result = []
+    for wire_name, schema in stream.response_headers.items():
+        loc: Loc = ("streams", stream_name, "response_headers", wire_name)
+        rewritten = resolver.rewrite(doc, schema, loc)
+        param = lower_param(doc, "header", wire_name, rewritten, loc)
+        if param is None:
+            continue
+        if param.annotation.startswith("list["):
+            doc.error(loc, "a response header is one value: a string, integer, number or boolean")
+            continue
+        names.claim(param.py_name, f"response header '{wire_name}'", loc)
+        result.append(param)
+    return tuple(result)
 
 
 def _errors(

@@ -167,6 +167,12 @@ def _behaviour(stream: ir.Stream) -> tuple[str, ...]:
             f"**Errors**: a failure after the stream started is sent as {md_code(stream.error_event.name)}, "
             "then the stream ends. A failure before the first event is an HTTP error (see Responses)."
         )
+    if stream.response_headers:
+        names = listed([h.wire_name for h in stream.response_headers], "and", md_code)
+        lines.append(
+            f"**Response headers**: {names}, set by the handler before the first event and sent "
+            "with the status line when set (see Responses)."
+        )
     if stream.errors is not None:
         statuses = "".join(
             f" {status}: {md_inline(description.rstrip('.'))}."

@@ -184,6 +184,9 @@ def responses(catalog: ir.Catalog, stream: ir.Stream) -> Document:
             "content": {"text/event-stream": c.media_type(catalog, stream)},
         }
     }
+    headers = response_headers(catalog, stream)
+    if headers:
+        responses["200"]["headers"] = headers
     if stream.topic is None and stream.empty_status != 204:
         responses[str(stream.empty_status)] = {"description": _ACCEPTED}
     if (stream.topic is None and stream.empty_status == 204) or (
@@ -214,6 +217,18 @@ def responses(catalog: ir.Catalog, stream: ir.Stream) -> Document:
         catalog, stream, "An error before the first event, such as 500 when the server fails."
     )
     return responses
+
+
+def response_headers(catalog: ir.Catalog, stream: ir.Stream) -> Document:
+    """The headers the handler may set (`response_headers`), sent when set."""
+    headers: Document = {}
+    for header in stream.response_headers:
+        schema = {k: v for k, v in header.schema.items() if k != "description"}
+        entry: Document = {"schema": c.rewrite(schema, catalog)}
+        if header.description:
+            entry = {"description": header.description, **entry}
+        headers[header.wire_name] = entry
+    return headers
 
 
 def _names(names: Sequence[str], last: str = "and") -> str:

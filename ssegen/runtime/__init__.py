@@ -17,6 +17,7 @@ from .problems import ProblemError, problem_response
 from .refusals import EnvelopeError, ErrorFormat
 from .request_body import StreamRoute
 from .response import EventStreamResponse
+from .response_headers import HeadersSentError, ResponseHeaders
 from .serve import serve
 from .shutdown import end_streams, set_shutdown_check, uvicorn_is_exiting
 from .stream import EventSpec, IdsMode, PayloadKind, StreamSpec
@@ -27,9 +28,11 @@ __all__ = [
     "ErrorFormat",
     "EventSpec",
     "EventStreamResponse",
+    "HeadersSentError",
     "IdsMode",
     "PayloadKind",
     "ProblemError",
+    "ResponseHeaders",
     "StreamRoute",
     "StreamSpec",
     "encode_comment",

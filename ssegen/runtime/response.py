@@ -8,7 +8,7 @@ start) is `writer.StreamWriter`'s, which gets plain settings from here.
 from __future__ import annotations
 
 import types
-from collections.abc import AsyncGenerator, AsyncIterable, Callable, Mapping
+from collections.abc import AsyncGenerator, AsyncIterable, Callable, Mapping, Sequence
 
 from ssegen.wire import DEFAULT_EMPTY_STATUS
 from starlette.background import BackgroundTask
@@ -50,7 +50,8 @@ class EventStreamResponse(Response):
     out once, before the first chunk. `keepalive` is in seconds, 0 for none.
     `on_error` turns an exception raised by `content` after the start into a
     last chunk (or None to just end); `refuse` answers an exception raised
-    before anything was sent (default: a problem); `name` labels log lines. `attach_sink`,
+    before anything was sent (default: a problem); `late_headers` returns headers
+    set by the handler, read when the response starts; `name` labels log lines. `attach_sink`,
     for sources fed from elsewhere (a topic broker), is called with the
     writer's `Sink` when the response starts and with None when it ends.
     """
@@ -71,6 +72,7 @@ class EventStreamResponse(Response):
         on_error: OnError | None = None,
         name: str = "event stream",
         refuse: Refuse | None = None,
+        late_headers: Callable[[], Sequence[tuple[bytes, bytes]]] | None = None,
         attach_sink: Callable[[Sink | None], None] | None = None,
     ) -> None:
         self.status_code = status_code
@@ -85,6 +87,7 @@ class EventStreamResponse(Response):
         self.on_error = on_error
         self.name = name
         self.refuse = refuse
+        self.late_headers = late_headers
         self.attach_sink = attach_sink
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -103,6 +106,7 @@ class EventStreamResponse(Response):
                 on_error=self.on_error,
                 name=self.name,
                 refuse=self.refuse,
+                late_headers=self.late_headers,
             )
             writer = StreamWriter(settings, source, scope, receive, send)
             attach = self.attach_sink

@@ -1,23 +1,27 @@
 """Response headers a handler sets before its first event (a stream's `headers:` in its spec).
 
-The status line and the headers go out with the first event, keepalive or
-end of a stream, so until then a handler may still set them: generated code
-passes each call a fresh `<Stream>Headers` (a subclass of `ResponseHeaders`,
-one attribute per declared header, None until set), and the runtime reads it
-when the response starts (`wire_headers`), for the stream, for an empty
-answer and for a refusal alike. After that the object is sealed: setting a
-header too late raises `HeadersSentError` in the handler, at the line that
-does it, instead of being silently lost.
+Generated code passes each call a fresh `<Stream>Headers` (a subclass of
+`ResponseHeaders`, one attribute per declared header, None until set). The
+headers are taken, and the object sealed, the moment the handler yields its
+first event, ends or raises (`sealed_at_first_event`): a rule that does not
+depend on when the writer happens to send the status line. They go out with
+the stream, the empty answer or the refusal alike. Setting a header after
+that raises `HeadersSentError` in the handler, at the line that does it,
+instead of being silently lost; a value with CR, LF or NUL (which would forge
+headers) is dropped with an error in the log.
 
 What users see of it: README, "Spec format" (`headers`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import AsyncGenerator, AsyncIterable, Sequence
 from typing import Any, ClassVar
 
 from .stream import check_field_value
+
+logger = logging.getLogger("ssegen.runtime")
 
 
 class HeadersSentError(RuntimeError):
@@ -62,3 +66,48 @@ def wire_headers(headers: ResponseHeaders | None) -> Sequence[tuple[bytes, bytes
             text = check_field_value("response header value", _text(value))
             raw.append((name.lower().encode("latin-1"), text.encode("latin-1")))
     return tuple(raw)
+
+
+class SentHeaders:
+    """The raw headers of one response, taken from its `ResponseHeaders` once (`take`)."""
+
+    __slots__ = ("headers", "name", "raw")
+
+    def __init__(self, headers: ResponseHeaders, name: str) -> None:
+        self.headers = headers
+        self.name = name
+        self.raw: Sequence[tuple[bytes, bytes]] | None = None
+
+    def take(self) -> Sequence[tuple[bytes, bytes]]:
+        """Seal the headers and return them; later calls return the same."""
+        if self.raw is None:
+            try:
+                self.raw = wire_headers(self.headers)
+            except ValueError:
+                logger.exception("stream %s: a response header cannot be sent", self.name)
+                self.raw = ()
+        return self.raw
+
+
+async def sealed_at_first_event(
+    events: AsyncIterable[object], sent: SentHeaders
+) -> AsyncGenerator[object, None]:
+    """`events`, with the headers taken when the first event arrives (or the handler ends)."""
+    iterator = aiter(events)
+    try:
+        try:
+            first = await anext(iterator)
+        except StopAsyncIteration:
+            sent.take()
+            return
+        except BaseException:
+            sent.take()
+            raise
+        sent.take()
+        yield first
+        async for event in iterator:
+            yield event
+    finally:
+        aclose = getattr(iterator, "aclose", None)
+        if aclose is not None:
+            await aclose()

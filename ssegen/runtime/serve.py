@@ -27,10 +27,12 @@ from .problems import ProblemError
 from .refusals import DEFAULT_VALIDATION_STATUS, ProblemHook, refuser
 from .request_body import RouteRules, set_route_rules
 from .response import EventStreamResponse
+from .response_headers import SentHeaders, sealed_at_first_event
 from .resume import next_sequence_id, parse_last_event_id, pick_last_event_id
 from .stream import IdsMode, StreamSpec
 
 RESUME_PARAMETER = "last_event_id"
+HEADERS_PARAMETER = "response_headers"  # the handler's `<Stream>Headers`, not a request parameter
 # Private names, so that they cannot clash with the endpoint's parameters;
 # FastAPI reads them under their aliases.
 _HEADER_PARAMETER = "_ssegen_last_event_id_header"
@@ -47,7 +49,11 @@ def endpoint_signature(spec: StreamSpec, endpoint: Callable[..., Any]) -> inspec
         raise TypeError(
             f"serve({spec.name!r}): cannot resolve the endpoint's annotations: {exc}"
         ) from exc
-    parameters = [p for p in signature.parameters.values() if p.name != RESUME_PARAMETER]
+    parameters = [
+        p
+        for p in signature.parameters.values()
+        if p.name not in (RESUME_PARAMETER, HEADERS_PARAMETER)
+    ]
     if spec.ids is not None:
         header = Header(
             alias="Last-Event-ID",
@@ -125,8 +131,9 @@ def serve(
 
     `endpoint` returns (or, when async, resolves to) an async iterable of the
     stream's event instances; resumable streams pass it `last_event_id`
-    (`int | None` for `ids: sequence`, `str | None` for `ids: handler`).
-    `on_error(exc)` returns the error event to send for a failure after the
+    (`int | None` for `ids: sequence`, `str | None` for `ids: handler`);
+    streams with `spec.headers` pass it a fresh `response_headers` to set
+    before the first event. `on_error(exc)` returns the error event to send for a failure after the
     start, or None for the runtime's default one. `on_problem(problem)`
     returns the error envelope for a refusal before the start, or None for the
     one `spec.errors` describes (`refusals.py`). Register it with
@@ -136,7 +143,9 @@ def serve(
     table = EventTable(spec)
     default_error = default_error_event(spec)
     ids = spec.ids
-    takes_resume = RESUME_PARAMETER in inspect.signature(endpoint).parameters
+    endpoint_parameters = inspect.signature(endpoint).parameters
+    takes_resume = RESUME_PARAMETER in endpoint_parameters
+    headers_class = spec.headers if HEADERS_PARAMETER in endpoint_parameters else None
     declares_error = spec.error is not None
     refuse = refuser(spec, on_problem)
 
@@ -147,6 +156,9 @@ def serve(
             return refuse(problem)
         if takes_resume:
             values[RESUME_PARAMETER] = last_event_id
+        headers = None if headers_class is None else headers_class()
+        if headers is not None:
+            values[HEADERS_PARAMETER] = headers
         try:
             events = endpoint(**values)
             if inspect.isawaitable(events):
@@ -154,6 +166,10 @@ def serve(
         except Exception as exc:  # noqa: BLE001 - every failure gets a response; 500s are logged
             # Nothing is sent yet: a real HTTP error (HTTPException keeps its status).
             return refuse(exc)
+        sent = None
+        if headers is not None:
+            sent = SentHeaders(headers, spec.name)
+            events = sealed_at_first_event(events, sent)
         next_id = next_sequence_id(last_event_id if isinstance(last_event_id, int) else None)
         source = HandlerEvents(
             spec, table, events, next_id=next_id, on_error=on_error, default_error=default_error
@@ -166,6 +182,7 @@ def serve(
             on_error=source.error_chunk if declares_error else None,
             name=spec.name,
             refuse=refuse,
+            late_headers=None if sent is None else sent.take,
         )
 
     adopt_endpoint(stream_endpoint, spec, endpoint)

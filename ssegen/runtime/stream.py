@@ -21,6 +21,7 @@ from ssegen.wire import (
 
 if TYPE_CHECKING:
     from .refusals import ErrorFormat
+    from .response_headers import ResponseHeaders
 
 PayloadKind = Literal["json", "text", "none"]
 IdsMode = Literal["sequence", "handler"]
@@ -82,6 +83,8 @@ class StreamSpec:
     answer of a handler that ends without an event: 204, or 202 (MCP-style
     notifications). `errors` is the API's own error envelope for refusals
     before the stream starts (`refusals.py`); None: RFC 9457 problems.
+    `headers` is the class of the response headers its handler may set
+    (`response_headers.py`).
     """
 
     name: str
@@ -94,6 +97,7 @@ class StreamSpec:
     error: type | None = None
     max_body: int = DEFAULT_MAX_BODY
     errors: ErrorFormat | None = None
+    headers: type[ResponseHeaders] | None = None
     by_class: dict[type, EventSpec] = field(init=False, repr=False, compare=False)
     preamble: bytes = field(init=False, repr=False, compare=False)
 

@@ -144,7 +144,8 @@ class WriterSettings:
     `empty_status` answers a source that ends without producing anything;
     `on_error` turns an exception raised by the source after the start into a
     last chunk (or None to just end); `name` labels log lines; `refuse`
-    answers an exception raised before anything was sent (None: a problem).
+    answers an exception raised before anything was sent (None: a problem);
+    `late_headers` returns the headers the handler set, when the response starts.
     """
 
     status: int = 200
@@ -155,6 +156,8 @@ class WriterSettings:
     on_error: OnError | None = None
     name: str = "event stream"
     refuse: Callable[[BaseException], Response] | None = None
+    # The headers a handler set before the start (`response_headers.py`), read once at the start.
+    late_headers: Callable[[], Sequence[tuple[bytes, bytes]]] | None = None
 
 
 async def _awaited(awaitable: Awaitable[None]) -> None:
@@ -365,9 +368,20 @@ class StreamWriter:
                     buf.append(last)
         await self._emit(b"".join(buf), more=False)
 
+    def _late_headers(self) -> Sequence[tuple[bytes, bytes]]:
+        late = self.settings.late_headers
+        if late is None:
+            return ()
+        try:
+            return late()
+        except Exception:
+            logger.exception("stream %s: its response headers cannot be sent", self.settings.name)
+            return ()
+
     async def _respond(self, response: Response) -> None:
         """Answer with a plain response instead of a stream (nothing was sent yet)."""
         self.started = True  # its start goes out first: an interrupted one is ended, not restarted
+        response.raw_headers.extend(self._late_headers())
         await response(self.scope, self.receive, self.send)
         self.completed = True
 
@@ -390,7 +404,7 @@ class StreamWriter:
                 {
                     "type": "http.response.start",
                     "status": settings.status,
-                    "headers": settings.headers,
+                    "headers": [*settings.headers, *self._late_headers()],
                 }
             )
             chunk = settings.preamble + chunk

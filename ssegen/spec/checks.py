@@ -23,6 +23,20 @@ from ssegen.spec.model import (
 
 _PATH_PARAM = re.compile(r"\{([^{}]*)\}")
 _BODYLESS = ("GET",)
+# What the runtime and the server set for every stream (ssegen.runtime.response, RFC 9112).
+RUNTIME_HEADERS = frozenset(
+    {
+        "cache-control",
+        "connection",
+        "content-encoding",
+        "content-length",
+        "content-type",
+        "date",
+        "server",
+        "transfer-encoding",
+        "x-accel-buffering",
+    }
+)
 
 
 def check_spec(doc: Document, spec: Spec) -> None:
@@ -108,6 +122,24 @@ def _check_stream(doc: Document, name: str, stream: Stream) -> None:
             (*loc, "empty_status"),
             f"'empty_status' is the answer of a handler with nothing to send, and stream "
             f"'{name}' is a topic: its subscribers get 204 once the instance has ended",
+            key=True,
+        )
+    for header in stream.response_headers:
+        spot = (*loc, "response_headers", header)
+        if not HEADER_NAME.match(header):
+            doc.error(
+                spot, f"response header name '{header}' must match {HEADER_NAME.pattern}", key=True
+            )
+        elif header.lower() in RUNTIME_HEADERS:
+            doc.error(
+                spot,
+                f"response header '{header}' is the runtime's own: it frames the stream",
+                key=True,
+            )
+    if stream.response_headers and stream.topic is not None:
+        doc.error(
+            (*loc, "response_headers"),
+            f"stream '{name}' is a topic: no handler runs per subscriber to set response headers",
             key=True,
         )
     if stream.max_body is not None and stream.body is None:

@@ -113,6 +113,8 @@ class Stream(_Strict):
     empty_status: Literal[202, 204] = DEFAULT_EMPTY_STATUS
     # The JSON property that tells apart variants sharing one wire name (ir/variants.py).
     discriminator: str | None = Field(default=None, pattern=PROPERTY_NAME.pattern)
+    # Headers of the stream's response, set by its handler before the first event: name -> schema.
+    response_headers: dict[str, Schema] = {}
     # The stream's error envelope; None: the spec's top-level one, else RFC 9457 problems.
     errors: Errors | None = None
     events: dict[str, Event] = Field(min_length=1)

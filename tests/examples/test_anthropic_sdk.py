@@ -75,12 +75,15 @@ def test_the_stream_helper_accumulates_text_and_the_final_message(base_url: str)
     ):
         pieces = list(stream.text_stream)
         final = stream.get_final_message()
+        request_id = stream.response.headers.get("request-id")
     assert "".join(pieces) == PROMPT
     assert final.role == "assistant" and final.model == MODEL
     assert [block.type for block in final.content] == ["text"]
     assert final.content[0].text == PROMPT  # type: ignore[union-attr]
     assert final.stop_reason == "end_turn" and final.stop_sequence is None
     assert final.usage.input_tokens == 4 and final.usage.output_tokens == 4
+    # The handler's `request-id` response header, read by the SDK as Anthropic's.
+    assert request_id is not None and request_id.startswith("req_")
 
 
 def test_max_tokens_stops_the_message_there(base_url: str) -> None:
@@ -132,6 +135,7 @@ def _refused(base_url: str, error: type[anthropic.APIStatusError], **options: An
 def test_a_revoked_key_is_the_sdks_authentication_error(base_url: str) -> None:
     error = _refused(base_url, anthropic.AuthenticationError, api_key=REVOKED_KEY)
     assert error.status_code == 401
+    assert error.request_id.startswith("req_")  # set before the refusal, sent with it
     assert error.body == {
         "type": "error",
         "error": {"type": "authentication_error", "message": "invalid x-api-key"},

@@ -57,6 +57,17 @@ def test_the_sync_sdk_accumulates_the_text_exactly(base_url: str) -> None:
     assert chunks[-1].usage.total_tokens == 8
 
 
+def test_the_request_id_header_reaches_the_sdk(base_url: str) -> None:
+    with _client(base_url) as client:
+        raw = client.chat.completions.with_raw_response.create(
+            model="small-chat-1", messages=MESSAGES, stream=True
+        )
+        stream = raw.parse()
+        assert sum(1 for _ in stream) == 5
+    assert raw.headers["x-request-id"].startswith("req_")
+    assert raw.request_id == raw.headers["x-request-id"]
+
+
 def test_the_async_sdk_reads_the_same_stream(base_url: str) -> None:
     async def read() -> str:
         async with openai.AsyncOpenAI(base_url=base_url, api_key="t", max_retries=0) as client:
@@ -120,6 +131,7 @@ def test_a_revoked_key_is_the_sdks_authentication_error(base_url: str) -> None:
 def test_an_unknown_model_is_the_sdks_not_found_error(base_url: str) -> None:
     error = _refused(base_url, openai.NotFoundError, model="no-such-model")
     assert error.status_code == 404 and error.code == "model_not_found"
+    assert error.request_id is not None and error.request_id.startswith("req_")
     assert error.body == {
         "message": "The model `no-such-model` does not exist.",
         "type": "invalid_request_error",

@@ -35,8 +35,12 @@ KEY = {"x-api-key": "k"}
 
 
 class Service(envelopes.EnvelopesService):  # type: ignore[misc]
-    async def complete(self, *, body: Any) -> AsyncIterator[Any]:
+    async def complete(self, *, body: Any, response_headers: Any) -> AsyncIterator[Any]:
         prompt = body.prompt
+        response_headers.request_id = f"req-{prompt}"
+        response_headers.x_ratelimit_remaining = 7
+        if prompt == "bad-header":
+            response_headers.request_id = "two\r\nlines"
         if prompt == "deny":
             error = envelopes.ApiErrorError(type="permission_error", message="Not for you.")
             raise EnvelopeError(403, envelopes.ApiError(error=error), headers={"x-reason": "deny"})
@@ -47,6 +51,8 @@ class Service(envelopes.EnvelopesService):  # type: ignore[misc]
         yield envelopes.TextEvent(data=envelopes.TextData(text=prompt))
         if prompt == "midway":
             raise RuntimeError("a secret the client must not see")
+        if prompt == "late":
+            response_headers.request_id = "too late"  # raises HeadersSentError
 
     async def status(self, *, job_id: int) -> AsyncIterator[Any]:
         if job_id == 13:
@@ -86,6 +92,7 @@ def _error(reply: httpx.Response) -> Any:
 def test_a_handlers_envelope_error_goes_out_as_it_is(base_url: str) -> None:
     reply = httpx.post(f"{base_url}/v1/complete", json={"prompt": "deny"}, headers=KEY)
     assert reply.status_code == 403 and reply.headers["x-reason"] == "deny"
+    assert reply.headers["request-id"] == "req-deny"  # set before the refusal: sent with it
     assert _error(reply) == {
         "type": "error",
         "error": {"type": "permission_error", "message": "Not for you."},
@@ -146,6 +153,29 @@ def test_a_failure_mid_stream_sends_the_envelope_as_the_error_event(base_url: st
         "type": "error",
         "error": {"type": "api_error", "message": "The stream failed."},
     }
+
+
+def test_response_headers_set_before_the_first_event_go_out_with_it(base_url: str) -> None:
+    with httpx.stream("POST", f"{base_url}/v1/complete", json={"prompt": "hi"}, headers=KEY) as r:
+        wire = r.read().decode()
+    assert r.status_code == 200 and "event: text" in wire
+    assert r.headers["request-id"] == "req-hi" and r.headers["x-ratelimit-remaining"] == "7"
+    assert r.headers["content-type"].startswith("text/event-stream")
+
+
+def test_a_header_set_too_late_fails_the_handler_not_the_stream(base_url: str) -> None:
+    with httpx.stream("POST", f"{base_url}/v1/complete", json={"prompt": "late"}, headers=KEY) as r:
+        wire = r.read().decode()
+    assert r.headers["request-id"] == "req-late"  # the value sent, not the late one
+    assert wire.startswith("event: text\n") and "event: failed\n" in wire
+
+
+def test_a_header_value_that_would_forge_headers_is_dropped(base_url: str) -> None:
+    body = {"prompt": "bad-header"}
+    with httpx.stream("POST", f"{base_url}/v1/complete", json=body, headers=KEY) as r:
+        wire = r.read().decode()
+    assert r.status_code == 200 and "event: text" in wire
+    assert "request-id" not in r.headers and "lines" not in str(r.headers)
 
 
 def test_a_stream_with_its_own_envelope_and_problem_hook(base_url: str) -> None:

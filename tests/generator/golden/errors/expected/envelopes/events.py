@@ -2,7 +2,9 @@
 """Event classes of Envelopes 1.0.0: one per event, one union per stream."""
 
 from dataclasses import dataclass
-from typing import TypeAlias
+from typing import ClassVar, TypeAlias
+
+from ssegen.runtime import ResponseHeaders
 
 from .models import ApiError, ProgressData, TextData
 
@@ -25,6 +27,18 @@ class FailedEvent:
 
 
 CompleteEvent: TypeAlias = TextEvent | FailedEvent
+
+
+@dataclass(kw_only=True)
+class CompleteHeaders(ResponseHeaders):
+    """Response headers of `complete`: set them before the first event (None: not sent)."""
+
+    WIRE_NAMES: ClassVar[dict[str, str]] = {
+        "request_id": "request-id",
+        "x_ratelimit_remaining": "x-ratelimit-remaining",
+    }
+    request_id: str | None = None
+    x_ratelimit_remaining: int | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Path
 from ssegen.runtime import Broker, EventStreamResponse, StreamRoute, serve, serve_topic
 
-from .events import CompleteEvent, StatusEvent
+from .events import CompleteEvent, CompleteHeaders, StatusEvent
 from .models import CompleteBody
 from .service import EnvelopesService
 from .streams import ANNOUNCEMENTS_TOPIC, COMPLETE, STATUS
@@ -32,9 +32,11 @@ def build_router(
     def complete(
         *,
         body: Annotated[CompleteBody, Body()],
+        response_headers: CompleteHeaders,
     ) -> AsyncIterable[CompleteEvent]:
         return service.complete(
             body=body,
+            response_headers=response_headers,
         )
 
     router.add_api_route(

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 from ssegen.runtime import ProblemError
 
-from .events import CompleteEvent, FailedEvent, StatusEvent
+from .events import CompleteEvent, CompleteHeaders, FailedEvent, StatusEvent
 from .models import ApiError, CompleteBody, StatusErrorBody
 
 
@@ -23,8 +23,12 @@ class EnvelopesService(ABC):
         self,
         *,
         body: CompleteBody,
+        response_headers: CompleteHeaders,
     ) -> AsyncIterator[CompleteEvent]:
-        """Stream a completion"""
+        """Stream a completion
+
+        Set `response_headers` before the first event; they go out with it.
+        """
 
     def complete_error(self, exc: Exception) -> FailedEvent | None:
         """The `failed` event sent when complete raises.

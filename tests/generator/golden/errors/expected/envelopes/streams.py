@@ -3,7 +3,13 @@
 
 from ssegen.runtime import ErrorFormat, EventSpec, StreamSpec, TopicSpec
 
-from .events import AnnouncementEvent, FailedEvent, ProgressEvent, TextEvent
+from .events import (
+    AnnouncementEvent,
+    CompleteHeaders,
+    FailedEvent,
+    ProgressEvent,
+    TextEvent,
+)
 from .models import ApiError, StatusErrorBody
 
 COMPLETE = StreamSpec(
@@ -31,6 +37,7 @@ COMPLETE = StreamSpec(
             ),
         ),
     ),
+    headers=CompleteHeaders,
 )
 
 STATUS = StreamSpec(
