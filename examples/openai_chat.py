@@ -3,7 +3,8 @@
 It streams exactly what OpenAI's API streams, so the official `openai` SDK
 reads it unchanged (base URL `<server>/openai/v1`): chunks without an
 `event:` line, the final chunk with its `finish_reason`, a usage chunk when
-`stream_options.include_usage` asks for one, then `[DONE]`. The model name
+`stream_options.include_usage` asks for one, then `[DONE]`. Without
+`stream: true` it answers one `chat.completion` object instead, as OpenAI does. The model name
 `fail-midway` fails after the first chunk, to show the in-stream error that
 the SDK raises as `openai.APIError` (the runtime's default error event, in
 OpenAI's envelope as the spec's `errors:` declares it).
@@ -30,6 +31,9 @@ from generated.openai_chat import (
     ChunkDataChoice,
     ChunkDataChoiceDelta,
     ChunkEvent,
+    CreateChatCompletionAnswer,
+    CreateChatCompletionAnswerChoice,
+    CreateChatCompletionAnswerChoiceMessage,
     CreateChatCompletionBody,
     CreateChatCompletionEvent,
     CreateChatCompletionHeaders,
@@ -62,11 +66,7 @@ class OpenAIChatDemo(oa.OpenaiChatService):
     ) -> AsyncIterator[CreateChatCompletionEvent]:
         number = next(_IDS)
         response_headers.x_request_id = f"req_{number:08d}"
-        key = (authorization or "").removeprefix("Bearer ").strip()
-        if not key or key == REVOKED_KEY:
-            raise refused(401, "Incorrect API key provided.", "invalid_api_key")
-        if body.model not in MODELS:
-            raise refused(404, f"The model `{body.model}` does not exist.", "model_not_found")
+        _check(authorization, body)
         words = body.messages[-1].content.split() or ["..."]
         completion_id = f"chatcmpl-{number}"
         created = int(time.time())
@@ -101,6 +101,35 @@ class OpenAIChatDemo(oa.OpenaiChatService):
             usage = Usage(prompt_tokens=count, completion_tokens=count, total_tokens=2 * count)
             yield chunk(ChunkDataChoiceDelta(), usage=usage)
         yield DoneEvent()
+
+    async def create_chat_completion_answer(
+        self, *, authorization: str | None, body: CreateChatCompletionBody
+    ) -> CreateChatCompletionAnswer:
+        """Without `stream: true`: the whole reply as one `chat.completion`, as OpenAI sends it."""
+        _check(authorization, body)
+        if body.model == FAIL_MIDWAY:
+            raise ModelFailed("the model stopped answering")
+        words = body.messages[-1].content.split() or ["..."]
+        count = len(words)
+        message = CreateChatCompletionAnswerChoiceMessage(content=" ".join(words))
+        return CreateChatCompletionAnswer(
+            id=f"chatcmpl-{next(_IDS)}",
+            created=int(time.time()),
+            model=body.model,
+            choices=[
+                CreateChatCompletionAnswerChoice(index=0, message=message, finish_reason="stop")
+            ],
+            usage=Usage(prompt_tokens=count, completion_tokens=count, total_tokens=2 * count),
+        )
+
+
+def _check(authorization: str | None, body: CreateChatCompletionBody) -> None:
+    """Refuse a missing or revoked key (401) and a model the demo does not serve (404)."""
+    key = (authorization or "").removeprefix("Bearer ").strip()
+    if not key or key == REVOKED_KEY:
+        raise refused(401, "Incorrect API key provided.", "invalid_api_key")
+    if body.model not in MODELS:
+        raise refused(404, f"The model `{body.model}` does not exist.", "model_not_found")
 
 
 def refused(status: int, message: str, code: str) -> EnvelopeError:

@@ -17,6 +17,11 @@ class ChunkDataChoiceDelta(BaseModel):
     content: str | None = Field(default=None, exclude_if=_omit_if_none)
 
 
+class CreateChatCompletionAnswerChoiceMessage(BaseModel):
+    role: Literal["assistant"] = "assistant"
+    content: str | None
+
+
 class CreateChatCompletionBodyStreamOptions(BaseModel):
     include_usage: bool | None = Field(default=None, exclude_if=_omit_if_none)
 
@@ -46,10 +51,18 @@ class ChunkDataChoice(BaseModel):
     logprobs: Annotated[None, Field(None)] = None
 
 
+class CreateChatCompletionAnswerChoice(BaseModel):
+    index: Annotated[int, Field(ge=0)]
+    message: CreateChatCompletionAnswerChoiceMessage
+    finish_reason: Literal["stop", "length"]
+    logprobs: Annotated[None, Field(None)] = None
+
+
 class CreateChatCompletionBody(BaseModel):
     model: str
     messages: Annotated[list[Message], Field(min_length=1)]
-    stream: Literal[True] | None = Field(default=None, exclude_if=_omit_if_none)
+    stream: bool | None = Field(default=None, exclude_if=_omit_if_none)
+    """true: the chunks as a stream; else one `chat.completion`."""
     stream_options: CreateChatCompletionBodyStreamOptions | None = Field(
         default=None, exclude_if=_omit_if_none
     )
@@ -74,3 +87,12 @@ class ChunkData(BaseModel):
     model: str
     choices: list[ChunkDataChoice]
     usage: Usage | None = None
+
+
+class CreateChatCompletionAnswer(BaseModel):
+    id: str
+    object: Literal["chat.completion"] = "chat.completion"
+    created: int
+    model: str
+    choices: list[CreateChatCompletionAnswerChoice]
+    usage: Usage

@@ -5,10 +5,10 @@ from collections.abc import AsyncIterable
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Header
-from ssegen.runtime import EventStreamResponse, StreamRoute, serve
+from ssegen.runtime import Answer, EventStreamResponse, StreamRoute, body_flag, serve
 
 from .events import CreateChatCompletionEvent, CreateChatCompletionHeaders
-from .models import CreateChatCompletionBody
+from .models import CreateChatCompletionAnswer, CreateChatCompletionBody
 from .service import OpenaiChatService
 from .streams import CREATE_CHAT_COMPLETION
 
@@ -36,7 +36,14 @@ def build_router(
         ] = None,
         body: Annotated[CreateChatCompletionBody, Body()],
         response_headers: CreateChatCompletionHeaders,
-    ) -> AsyncIterable[CreateChatCompletionEvent]:
+    ) -> AsyncIterable[CreateChatCompletionEvent] | Answer[CreateChatCompletionAnswer]:
+        if not body_flag(body, "stream"):
+            return Answer(
+                service.create_chat_completion_answer(
+                    authorization=authorization,
+                    body=body,
+                )
+            )
         return service.create_chat_completion(
             authorization=authorization,
             body=body,

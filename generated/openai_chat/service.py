@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from ssegen.runtime import ProblemError
 
 from .events import CreateChatCompletionEvent, CreateChatCompletionHeaders, FailureEvent
-from .models import CreateChatCompletionBody, ErrorBody
+from .models import CreateChatCompletionAnswer, CreateChatCompletionBody, ErrorBody
 
 
 class OpenaiChatService(ABC):
@@ -30,6 +30,15 @@ class OpenaiChatService(ABC):
 
         Set `response_headers` before the first event; they go out with it.
         """
+
+    @abstractmethod
+    async def create_chat_completion_answer(
+        self,
+        *,
+        authorization: str | None,
+        body: CreateChatCompletionBody,
+    ) -> CreateChatCompletionAnswer:
+        """The JSON answer of `create_chat_completion`, sent instead of its events when the body's `stream` is not true."""
 
     def create_chat_completion_error(self, exc: Exception) -> FailureEvent | None:
         """The `failure` event sent when create_chat_completion raises.

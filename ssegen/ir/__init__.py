@@ -117,6 +117,16 @@ class Errors:
 
 
 @dataclass(frozen=True)
+class Answer:
+    """A stream's JSON answer (`ssegen.runtime.answer`): its model, what chooses it, its method."""
+
+    model: str
+    when: Literal["accept", "body"]
+    member: str | None  # the boolean body member, for `when: body`
+    method_name: str  # the service method that returns it
+
+
+@dataclass(frozen=True)
 class Stream:
     name: str  # spec name = operationId
     method_name: str  # service method
@@ -144,6 +154,7 @@ class Stream:
     topic: Topic | None
     discriminator: str | None  # the JSON property telling variants of one wire name apart
     errors: Errors | None  # the API's own error envelope; None: RFC 9457 problems
+    answer: Answer | None  # a JSON answer the route gives instead of the stream
     response_headers: tuple[Param, ...]  # set by the handler before its first event
     headers_class: str  # the `<Stream>Headers` class (only rendered with response_headers)
     # StreamSpec's keyword arguments that differ from its defaults, as Python source.
@@ -152,7 +163,8 @@ class Stream:
     @property
     def has_arguments(self) -> bool:
         """Whether the handler takes any keyword argument (a bare `*` needs one)."""
-        return bool(self.params or self.body or self.ids or self.response_headers)
+        accept = self.answer is not None and self.answer.when == "accept"
+        return bool(self.params or self.body or self.ids or self.response_headers or accept)
 
     @property
     def named_uniquely(self) -> bool:
@@ -209,6 +221,11 @@ class Catalog:
     @property
     def body_models(self) -> list[str]:
         return sorted({s.body.annotation for s in self.streams if s.body is not None})
+
+    @property
+    def answer_models(self) -> list[str]:
+        """The JSON answer models of the streams (`answer:`)."""
+        return sorted({s.answer.model for s in self.streams if s.answer is not None})
 
     @property
     def envelope_models(self) -> list[str]:

@@ -32,7 +32,15 @@ EXTERNAL: dict[str, dict[str, tuple[str, ...]]] = {
         "collections.abc": ("AsyncIterable",),
         "typing": ("Annotated", "Literal"),
         "fastapi": ("APIRouter", "Body", "Header", "Path", "Query"),
-        "ssegen.runtime": ("Broker", "EventStreamResponse", "StreamRoute", "serve", "serve_topic"),
+        "ssegen.runtime": (
+            "Answer",
+            "Broker",
+            "EventStreamResponse",
+            "StreamRoute",
+            "body_flag",
+            "serve",
+            "serve_topic",
+        ),
     },
     "service": {
         "abc": ("ABC", "abstractmethod"),
@@ -88,7 +96,17 @@ RESERVED = frozenset(
 
 # Names the generated route functions and service methods bind themselves.
 LOCAL_NAMES = frozenset(
-    {"last_event_id", "response_headers", "body", "self", "service", "broker", "router", "key"}
+    {
+        "last_event_id",
+        "response_headers",
+        "wants_json",
+        "body",
+        "self",
+        "service",
+        "broker",
+        "router",
+        "key",
+    }
 )
 # The locals of `build_router`, which a route function (named like its stream) would hide.
 BUILD_ROUTER_LOCALS = frozenset({"router", "service", "broker"})
@@ -105,6 +123,8 @@ def module_imports(catalog: ir.Catalog) -> dict[str, tuple[Import, ...]]:
     has_body = any(s.body is not None for s in catalog.streams)
     envelopes = any(s.errors is not None for s in catalog.streams)
     handler_envelopes = [s.errors.model for s in handler if s.errors is not None]
+    answers = [s.answer for s in handler if s.answer is not None]
+    answer_models = [a.model for a in answers]
 
     used: dict[str, set[str]] = {
         "events": {"dataclass", "TypeAlias"}
@@ -125,7 +145,9 @@ def module_imports(catalog: ir.Catalog) -> dict[str, tuple[Import, ...]]:
         | ({"Annotated"} if params or has_body else set())
         | ({"Body"} if has_body else set())
         | ({"AsyncIterable", "serve"} if handler else set())
-        | ({"Broker", "serve_topic"} if topics else set()),
+        | ({"Broker", "serve_topic"} if topics else set())
+        | ({"Answer"} if answers else set())
+        | ({"body_flag"} if any(a.when == "body" for a in answers) else set()),
         "service": {"ABC", "abstractmethod", "AsyncIterator"}
         | ({"ProblemError"} if handler_envelopes else set())
         | _typing(p.typing for p in handler_params),
@@ -153,7 +175,7 @@ def module_imports(catalog: ir.Catalog) -> dict[str, tuple[Import, ...]]:
                 tuple(s.union_name for s in handler)
                 + tuple(s.headers_class for s in handler if s.response_headers),
             ),
-            Import(".models", tuple(catalog.body_models)),
+            Import(".models", tuple(sorted(set(catalog.body_models) | set(answer_models)))),
             Import(".service", (catalog.service_class,) if handler else ()),
             Import(
                 ".streams",
@@ -174,7 +196,12 @@ def module_imports(catalog: ir.Catalog) -> dict[str, tuple[Import, ...]]:
                     )
                 ),
             ),
-            Import(".models", tuple(sorted(set(catalog.body_models) | set(handler_envelopes)))),
+            Import(
+                ".models",
+                tuple(
+                    sorted(set(catalog.body_models) | set(handler_envelopes) | set(answer_models))
+                ),
+            ),
         ],
         "publishers": [
             Import(".events", tuple(s.union_name for s in topics)),

@@ -159,6 +159,9 @@ def _stream(
         methods.claim(problem_hook, f"the problem hook of {owner}", loc)
     params = _params(doc, name, stream, resolver)
     response_headers = _response_headers(doc, name, stream, resolver)
+    answer = None
+    if stream.answer is not None and stream.topic is None:
+        answer = _answer(doc, name, stream, resolver, classes, methods, f"{prefix}Answer")
     headers_class = f"{prefix}Headers"
     if response_headers:
         classes.claim(headers_class, f"the response headers of {owner}", (*loc, "response_headers"))
@@ -234,6 +237,7 @@ def _stream(
         topic=topic,
         discriminator=stream.discriminator,
         errors=errors,
+        answer=answer,
         response_headers=response_headers,
         headers_class=headers_class,
         spec_options=_options(
@@ -248,6 +252,40 @@ def _stream(
         + ((("errors", errors.format_literal),) if errors is not None else ())
         + ((("headers", headers_class),) if response_headers else ()),
     )
+
+
+def _answer(
+    doc: Document,
+    name: str,
+    stream: Stream,
+    resolver: Resolver,
+    classes: _Names,
+    methods: _Names,
+    class_name: str,
+) -> ir.Answer:
+    """The IR of a stream's JSON answer; a body member that chooses it must be a boolean."""
+    assert stream.answer is not None
+    loc: Loc = ("streams", name, "answer")
+    owner = f"the JSON answer of stream '{name}'"
+    model = _model(doc, resolver, classes, stream.answer.data, class_name, owner, (*loc, "data"))
+    method = methods.claim(
+        f"{snake(name).rstrip('_')}_answer", f"the answer method of stream '{name}'", loc
+    )
+    when = stream.answer.when
+    if isinstance(when, str):
+        return ir.Answer(model, "accept", None, method)
+    if stream.body is not None:
+        body = resolve(resolver.rewrite(doc, stream.body, ("streams", name, "body")), resolver.defs)
+        properties = body.get("properties")
+        member = properties.get(when.body) if isinstance(properties, dict) else None
+        kind = resolve(member, resolver.defs).get("type") if isinstance(member, dict) else None
+        if kind != "boolean":
+            doc.error(
+                (*loc, "when", "body"),
+                f"the body of stream '{name}' has no boolean member '{when.body}' to choose the "
+                "JSON answer by",
+            )
+    return ir.Answer(model, "body", when.body, method)
 
 
 def _response_headers(

@@ -167,6 +167,11 @@ def _behaviour(stream: ir.Stream) -> tuple[str, ...]:
             f"**Errors**: a failure after the stream started is sent as {md_code(stream.error_event.name)}, "
             "then the stream ends. A failure before the first event is an HTTP error (see Responses)."
         )
+    if stream.answer is not None:
+        lines.append(
+            f"**JSON answer**: model {md_code(stream.answer.model)}. "
+            + openapi.answer_description(stream.answer)
+        )
     if stream.response_headers:
         names = listed([h.wire_name for h in stream.response_headers], "and", md_code)
         lines.append(

@@ -184,6 +184,10 @@ def responses(catalog: ir.Catalog, stream: ir.Stream) -> Document:
             "content": {"text/event-stream": c.media_type(catalog, stream)},
         }
     }
+    if stream.answer is not None:
+        answer = c.ref(c.schema_name(catalog, stream.answer.model))
+        responses["200"]["content"]["application/json"] = {"schema": answer}
+        responses["200"]["description"] += " " + answer_description(stream.answer)
     headers = response_headers(catalog, stream)
     if headers:
         responses["200"]["headers"] = headers
@@ -217,6 +221,16 @@ def responses(catalog: ir.Catalog, stream: ir.Stream) -> Document:
         catalog, stream, "An error before the first event, such as 500 when the server fails."
     )
     return responses
+
+
+def answer_description(answer: ir.Answer) -> str:
+    """When a stream gives its JSON answer instead of its events."""
+    when = (
+        "the request's `Accept` prefers `application/json` to `text/event-stream`"
+        if answer.when == "accept"
+        else f"the body's `{answer.member}` is not `true`"
+    )
+    return f"One `application/json` object instead, when {when}."
 
 
 def response_headers(catalog: ir.Catalog, stream: ir.Stream) -> Document:

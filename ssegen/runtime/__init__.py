@@ -12,6 +12,7 @@ server shuts down (`shutdown`).
 What users see of it: README, "Runtime".
 """
 
+from .answer import Answer, body_flag
 from .encoding import KEEPALIVE, encode_comment, encode_event
 from .problems import ProblemError, problem_response
 from .refusals import EnvelopeError, ErrorFormat
@@ -24,6 +25,7 @@ from .stream import EventSpec, IdsMode, PayloadKind, StreamSpec
 
 __all__ = [
     "KEEPALIVE",
+    "Answer",
     "EnvelopeError",
     "ErrorFormat",
     "EventSpec",
@@ -35,6 +37,7 @@ __all__ = [
     "ResponseHeaders",
     "StreamRoute",
     "StreamSpec",
+    "body_flag",
     "encode_comment",
     "encode_event",
     "end_streams",

@@ -116,13 +116,16 @@ def validation_problem(errors: Sequence[Any], status: int) -> ProblemError:
 
 
 def envelope_response(status: int, body: Any, headers: Mapping[str, str] | None = None) -> Response:
-    """`body` as an `application/json` error response; statuses that forbid a body get none."""
+    """`body` as an `application/json` response (an error envelope, or a stream's JSON answer).
+
+    Statuses that forbid a body get none; a body that is not JSON is a logged 500.
+    """
     if status < 200 or status in (204, 304):
         return Response(status_code=status, headers=dict(headers or {}))
     try:
         content = json_payload(body)
     except (pydantic_core.PydanticSerializationError, TypeError, ValueError):
-        logger.exception("an error envelope (status %d) is not JSON", status)
+        logger.exception("a JSON response (status %d) is not JSON", status)
         return problem_response(INTERNAL_ERROR)
     return Response(
         content, status_code=status, headers=dict(headers or {}), media_type="application/json"

@@ -23,8 +23,9 @@ from starlette.responses import Response
 from .encoding import EventTable
 from .error_event import default_error_event
 from .handler_events import ErrorHook, HandlerEvents
+from .answer import ACCEPT_PARAMETER, WANTS_JSON, Answer, prefers_json
 from .problems import ProblemError
-from .refusals import DEFAULT_VALIDATION_STATUS, ProblemHook, refuser
+from .refusals import DEFAULT_VALIDATION_STATUS, ProblemHook, envelope_response, refuser
 from .request_body import RouteRules, set_route_rules
 from .response import EventStreamResponse
 from .response_headers import SentHeaders, sealed_at_first_event
@@ -52,8 +53,18 @@ def endpoint_signature(spec: StreamSpec, endpoint: Callable[..., Any]) -> inspec
     parameters = [
         p
         for p in signature.parameters.values()
-        if p.name not in (RESUME_PARAMETER, HEADERS_PARAMETER)
+        if p.name not in (RESUME_PARAMETER, HEADERS_PARAMETER, WANTS_JSON)
     ]
+    if WANTS_JSON in signature.parameters:
+        # `answer: {when: accept}`: the route chooses by the Accept header (answer.py).
+        parameters.append(
+            inspect.Parameter(
+                ACCEPT_PARAMETER,
+                inspect.Parameter.KEYWORD_ONLY,
+                default=None,
+                annotation=Annotated[str | None, Header(alias="Accept", include_in_schema=False)],
+            )
+        )
     if spec.ids is not None:
         header = Header(
             alias="Last-Event-ID",
@@ -146,6 +157,7 @@ def serve(
     endpoint_parameters = inspect.signature(endpoint).parameters
     takes_resume = RESUME_PARAMETER in endpoint_parameters
     headers_class = spec.headers if HEADERS_PARAMETER in endpoint_parameters else None
+    takes_accept = WANTS_JSON in endpoint_parameters
     declares_error = spec.error is not None
     refuse = refuser(spec, on_problem)
 
@@ -156,6 +168,9 @@ def serve(
             return refuse(problem)
         if takes_resume:
             values[RESUME_PARAMETER] = last_event_id
+        accept = values.pop(ACCEPT_PARAMETER, None)
+        if takes_accept:
+            values[WANTS_JSON] = prefers_json(accept)
         headers = None if headers_class is None else headers_class()
         if headers is not None:
             values[HEADERS_PARAMETER] = headers
@@ -163,6 +178,8 @@ def serve(
             events = endpoint(**values)
             if inspect.isawaitable(events):
                 events = await events
+            if isinstance(events, Answer):
+                return envelope_response(200, await events.value)
         except Exception as exc:  # noqa: BLE001 - every failure gets a response; 500s are logged
             # Nothing is sent yet: a real HTTP error (HTTPException keeps its status).
             return refuse(exc)

@@ -136,6 +136,21 @@ def _check_stream(doc: Document, name: str, stream: Stream) -> None:
                 f"response header '{header}' is the runtime's own: it frames the stream",
                 key=True,
             )
+    if stream.answer is not None and stream.topic is not None:
+        doc.error(
+            (*loc, "answer"),
+            f"stream '{name}' is a topic: no handler runs per subscriber to give a JSON answer",
+            key=True,
+        )
+    if (
+        stream.answer is not None
+        and not isinstance(stream.answer.when, str)
+        and stream.body is None
+    ):
+        doc.error(
+            (*loc, "answer", "when"),
+            f"the JSON answer is chosen by a body member, and stream '{name}' has no 'body'",
+        )
     if stream.response_headers and stream.topic is not None:
         doc.error(
             (*loc, "response_headers"),

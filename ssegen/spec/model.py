@@ -77,6 +77,21 @@ class Errors(_Strict):
     statuses: dict[str, str] = {}
 
 
+class BodyFlag(_Strict):
+    body: str = Field(pattern=PROPERTY_NAME.pattern)  # a boolean member of the body
+
+
+class Answer(_Strict):
+    """A JSON answer instead of the events: `data` its schema, `when` what chooses it.
+
+    `when: accept`: the request's Accept prefers application/json; `when: {body: stream}`:
+    the body's boolean member is not true (OpenAI's `stream: false`).
+    """
+
+    data: Any
+    when: Literal["accept"] | BodyFlag
+
+
 class Event(_Strict):
     # The `event:` line: the key when absent, none when null (clients see `message`).
     name: str | None = None  # checked against WIRE_NAME in checks.py, in our words
@@ -113,6 +128,7 @@ class Stream(_Strict):
     empty_status: Literal[202, 204] = DEFAULT_EMPTY_STATUS
     # The JSON property that tells apart variants sharing one wire name (ir/variants.py).
     discriminator: str | None = Field(default=None, pattern=PROPERTY_NAME.pattern)
+    answer: Answer | None = None  # a JSON answer the same route gives instead of the stream
     # Headers of the stream's response, set by its handler before the first event: name -> schema.
     response_headers: dict[str, Schema] = {}
     # The stream's error envelope; None: the spec's top-level one, else RFC 9457 problems.

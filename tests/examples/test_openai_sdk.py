@@ -68,6 +68,31 @@ def test_the_request_id_header_reaches_the_sdk(base_url: str) -> None:
     assert raw.request_id == raw.headers["x-request-id"]
 
 
+@pytest.mark.parametrize("stream", [False, None], ids=["stream-false", "no-stream"])
+def test_without_stream_true_the_answer_is_one_chat_completion(
+    base_url: str, stream: bool | None
+) -> None:
+    options: dict[str, Any] = {} if stream is None else {"stream": stream}
+    with _client(base_url) as client:
+        completion = client.chat.completions.create(
+            model="small-chat-1", messages=MESSAGES, **options
+        )
+    assert completion.object == "chat.completion"
+    assert completion.choices[0].message.content == PROMPT
+    assert completion.choices[0].message.role == "assistant"
+    assert completion.choices[0].finish_reason == "stop"
+    assert completion.usage is not None and completion.usage.total_tokens == 8
+
+
+def test_the_json_answer_refuses_in_the_envelope_too(base_url: str) -> None:
+    with _client(base_url) as client, pytest.raises(openai.NotFoundError) as raised:
+        client.chat.completions.create(model="no-such-model", messages=MESSAGES)
+    assert raised.value.code == "model_not_found"
+    with _client(base_url) as client, pytest.raises(openai.InternalServerError) as failed:
+        client.chat.completions.create(model=FAIL_MIDWAY, messages=MESSAGES)
+    assert failed.value.type == "server_error" and "stopped" not in failed.value.message
+
+
 def test_the_async_sdk_reads_the_same_stream(base_url: str) -> None:
     async def read() -> str:
         async with openai.AsyncOpenAI(base_url=base_url, api_key="t", max_retries=0) as client:

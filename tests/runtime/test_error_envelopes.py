@@ -61,6 +61,11 @@ class Service(envelopes.EnvelopesService):  # type: ignore[misc]
             raise ProblemError(410, detail="The job is gone.")
         yield envelopes.ProgressEvent(data=envelopes.ProgressData(percent=job_id))
 
+    async def status_answer(self, *, job_id: int) -> Any:
+        if job_id == 7:
+            raise ProblemError(410, detail="The job is gone.")
+        return envelopes.StatusAnswer(job_id=job_id, percent=50)
+
     def status_problem(self, problem: ProblemError) -> Any:
         if problem.status == 410:
             return envelopes.StatusErrorBody(code=410, reason="gone", hint="Start a new job.")
@@ -194,6 +199,40 @@ def test_a_stream_with_its_own_envelope_and_problem_hook(base_url: str) -> None:
         "hint": None,
     }
     assert httpx.get(f"{base_url}/v1/jobs/3", headers=KEY).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("accept", "json_answer"),
+    [
+        (None, False),
+        ("text/event-stream", False),
+        ("application/json", True),
+        ("application/json, text/event-stream", False),  # equal: the stream (MCP's clients)
+        ("text/event-stream;q=0.5, application/json", True),
+        ("application/*", True),
+        ("*/*", False),
+        ("text/*;q=0.9, */*;q=0.1", False),
+        ("application/json;q=0, text/event-stream;q=0.1", False),
+    ],
+)
+def test_the_accept_header_chooses_the_json_answer(
+    base_url: str, accept: str | None, json_answer: bool
+) -> None:
+    headers = {**KEY, **({"accept": accept} if accept is not None else {})}
+    reply = httpx.get(f"{base_url}/v1/jobs/3", headers=headers)
+    assert reply.status_code == 200
+    if json_answer:
+        assert reply.headers["content-type"] == "application/json"
+        assert reply.json() == {"job_id": 3, "percent": 50}
+    else:
+        assert reply.headers["content-type"].startswith("text/event-stream")
+        assert reply.text.startswith("event: progress\n")
+
+
+def test_a_json_answer_is_refused_in_the_streams_format(base_url: str) -> None:
+    reply = httpx.get(f"{base_url}/v1/jobs/7", headers={**KEY, "accept": "application/json"})
+    assert reply.status_code == 410
+    assert _error(reply) == {"code": 410, "reason": "gone", "hint": "Start a new job."}
 
 
 def test_a_topic_keeps_the_packages_envelope(base_url: str) -> None:

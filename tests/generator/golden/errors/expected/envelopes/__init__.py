@@ -19,6 +19,7 @@ from .models import (
     ApiErrorError,
     CompleteBody,
     ProgressData,
+    StatusAnswer,
     StatusErrorBody,
     TextData,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "FailedEvent",
     "ProgressData",
     "ProgressEvent",
+    "StatusAnswer",
     "StatusErrorBody",
     "StatusEvent",
     "TextData",

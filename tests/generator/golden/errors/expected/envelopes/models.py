@@ -20,6 +20,11 @@ class ProgressData(BaseModel):
     percent: int
 
 
+class StatusAnswer(BaseModel):
+    job_id: int
+    percent: int
+
+
 class StatusErrorBody(BaseModel):
     code: int
     reason: str

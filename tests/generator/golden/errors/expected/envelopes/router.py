@@ -5,10 +5,17 @@ from collections.abc import AsyncIterable
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Path
-from ssegen.runtime import Broker, EventStreamResponse, StreamRoute, serve, serve_topic
+from ssegen.runtime import (
+    Answer,
+    Broker,
+    EventStreamResponse,
+    StreamRoute,
+    serve,
+    serve_topic,
+)
 
 from .events import CompleteEvent, CompleteHeaders, StatusEvent
-from .models import CompleteBody
+from .models import CompleteBody, StatusAnswer
 from .service import EnvelopesService
 from .streams import ANNOUNCEMENTS_TOPIC, COMPLETE, STATUS
 
@@ -59,7 +66,14 @@ def build_router(
     def status(
         *,
         job_id: Annotated[int, Path(ge=1)],
-    ) -> AsyncIterable[StatusEvent]:
+        wants_json: bool,
+    ) -> AsyncIterable[StatusEvent] | Answer[StatusAnswer]:
+        if wants_json:
+            return Answer(
+                service.status_answer(
+                    job_id=job_id,
+                )
+            )
         return service.status(
             job_id=job_id,
         )

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from ssegen.runtime import ProblemError
 
 from .events import CompleteEvent, CompleteHeaders, FailedEvent, StatusEvent
-from .models import ApiError, CompleteBody, StatusErrorBody
+from .models import ApiError, CompleteBody, StatusAnswer, StatusErrorBody
 
 
 class EnvelopesService(ABC):
@@ -54,6 +54,14 @@ class EnvelopesService(ABC):
         job_id: int,
     ) -> AsyncIterator[StatusEvent]:
         """Job status, with errors of its own shape"""
+
+    @abstractmethod
+    async def status_answer(
+        self,
+        *,
+        job_id: int,
+    ) -> StatusAnswer:
+        """The JSON answer of `status`, sent instead of its events when the request's Accept prefers application/json."""
 
     def status_problem(self, problem: ProblemError) -> StatusErrorBody | None:
         """The error body of a request status refuses before its first event.
