@@ -60,7 +60,7 @@ def _quality(params: list[str]) -> float:
 
 def _acceptance(accept: str, media_type: str) -> float:
     """The quality `accept` gives `media_type`: its most specific matching range wins."""
-    kind, _, subtype = media_type.partition("/")
+    kind = media_type.partition("/")[0]
     best: tuple[int, float] = (-1, 0.0)
     for item in accept.split(","):
         parts = item.split(";")

@@ -20,10 +20,10 @@ from typing import Annotated, Any
 from fastapi import Header, Query
 from starlette.responses import Response
 
+from .answer import ACCEPT_PARAMETER, WANTS_JSON, Answer, prefers_json
 from .encoding import EventTable
 from .error_event import default_error_event
 from .handler_events import ErrorHook, HandlerEvents
-from .answer import ACCEPT_PARAMETER, WANTS_JSON, Answer, prefers_json
 from .problems import ProblemError
 from .refusals import DEFAULT_VALIDATION_STATUS, ProblemHook, envelope_response, refuser
 from .request_body import RouteRules, set_route_rules
