@@ -15,12 +15,12 @@ from fastapi import FastAPI
 from bench.apps.workload import TRACKER, wait_forever
 from bench.generated.bench_sse import (
     BenchIdleEvent,
-    BenchIdleItem,
+    BenchIdleItemEvent,
     BenchPacedEvent,
-    BenchPacedItem,
+    BenchPacedItemEvent,
     BenchSseService,
     BenchStreamEvent,
-    BenchStreamItem,
+    BenchStreamItemEvent,
     Item,
     build_router,
 )
@@ -32,19 +32,19 @@ class Bench(BenchSseService):
     ) -> AsyncIterator[BenchStreamEvent]:
         # ids: sequence numbers events 1, 2, 3 ...: event k carries item k - 1.
         for index in range(0 if last_event_id is None else last_event_id, n):
-            yield BenchStreamItem(data=Item(index=index, text="token"))
+            yield BenchStreamItemEvent(data=Item(index=index, text="token"))
 
     async def bench_paced(
         self, *, n: int, gap: float, last_event_id: int | None
     ) -> AsyncIterator[BenchPacedEvent]:
         for index in range(0 if last_event_id is None else last_event_id, n):
             await asyncio.sleep(gap)
-            yield BenchPacedItem(data=Item(index=index, text="token"))
+            yield BenchPacedItemEvent(data=Item(index=index, text="token"))
 
     async def bench_idle(self, *, last_event_id: int | None) -> AsyncIterator[BenchIdleEvent]:
         TRACKER.open()
         try:
-            yield BenchIdleItem(data=Item(index=0, text="token"))
+            yield BenchIdleItemEvent(data=Item(index=0, text="token"))
             await wait_forever()
         finally:
             TRACKER.close()
