@@ -103,9 +103,15 @@ class OpenAIChatDemo(oa.OpenaiChatService):
         yield DoneEvent()
 
     async def create_chat_completion_answer(
-        self, *, authorization: str | None, body: CreateChatCompletionBody
+        self,
+        *,
+        authorization: str | None,
+        body: CreateChatCompletionBody,
+        response_headers: CreateChatCompletionHeaders,
     ) -> CreateChatCompletionAnswer:
         """Without `stream: true`: the whole reply as one `chat.completion`, as OpenAI sends it."""
+        number = next(_IDS)
+        response_headers.x_request_id = f"req_{number:08d}"
         _check(authorization, body)
         if body.model == FAIL_MIDWAY:
             raise ModelFailed("the model stopped answering")
@@ -113,7 +119,7 @@ class OpenAIChatDemo(oa.OpenaiChatService):
         count = len(words)
         message = CreateChatCompletionAnswerChoiceMessage(content=" ".join(words))
         return CreateChatCompletionAnswer(
-            id=f"chatcmpl-{next(_IDS)}",
+            id=f"chatcmpl-{number}",
             created=int(time.time()),
             model=body.model,
             choices=[

@@ -42,6 +42,7 @@ def build_router(
                 service.create_chat_completion_answer(
                     authorization=authorization,
                     body=body,
+                    response_headers=response_headers,
                 )
             )
         return service.create_chat_completion(

@@ -37,6 +37,7 @@ class OpenaiChatService(ABC):
         *,
         authorization: str | None,
         body: CreateChatCompletionBody,
+        response_headers: CreateChatCompletionHeaders,
     ) -> CreateChatCompletionAnswer:
         """The JSON answer of `create_chat_completion`, sent instead of its events when the body's `stream` is not true."""
 

@@ -14,7 +14,7 @@ every kind of stream endpoint (`serve_topic` uses them too).
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Annotated, Any
 
 from fastapi import Header, Query
@@ -125,6 +125,10 @@ def take_last_event_id(values: dict[str, Any], ids: IdsMode | None) -> int | str
     return parse_last_event_id(pick_last_event_id(header, query), ids)
 
 
+def _as_text(raw: Sequence[tuple[bytes, bytes]]) -> dict[str, str]:
+    return {name.decode("latin-1"): value.decode("latin-1") for name, value in raw}
+
+
 def route_rules_of(spec: StreamSpec, refuse: Callable[[BaseException], Response]) -> RouteRules:
     """What `StreamRoute` enforces for `spec`'s endpoint."""
     validation = spec.errors.validation if spec.errors else DEFAULT_VALIDATION_STATUS
@@ -179,7 +183,9 @@ def serve(
             if inspect.isawaitable(events):
                 events = await events
             if isinstance(events, Answer):
-                return envelope_response(200, await events.value)
+                answer = await events.value
+                late = {} if headers is None else _as_text(SentHeaders(headers, spec.name).take())
+                return envelope_response(200, answer, late)
         except Exception as exc:  # noqa: BLE001 - every failure gets a response; 500s are logged
             # Nothing is sent yet: a real HTTP error (HTTPException keeps its status).
             return refuse(exc)

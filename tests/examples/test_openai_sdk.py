@@ -78,6 +78,7 @@ def test_without_stream_true_the_answer_is_one_chat_completion(
             model="small-chat-1", messages=MESSAGES, **options
         )
     assert completion.object == "chat.completion"
+    assert completion._request_id is not None and completion._request_id.startswith("req_")
     assert completion.choices[0].message.content == PROMPT
     assert completion.choices[0].message.role == "assistant"
     assert completion.choices[0].finish_reason == "stop"
