@@ -25,8 +25,8 @@ from types import ModuleType
 from typing import Any
 
 from ssegen import ir
-from ssegen.preview.samples import samples
-from ssegen.runtime import MemoryBroker, TopicSpec
+from ssegen.preview.samples import sample_of, samples
+from ssegen.runtime import MemoryBroker, ProblemError, TopicSpec
 from ssegen.runtime.brokers import Subscription, TopicClosedError
 
 
@@ -51,6 +51,7 @@ class StreamPlan:
     body: tuple[Sample, ...]  # the non-terminal events of one connection, in order
     endings: tuple[Sample, ...]  # the terminal events, one per new connection in turn
     skipped: tuple[str, ...]  # events with neither examples nor a synthesizable payload
+    answer: object | None = None  # the JSON answer (`answer:`), when one can be synthesized
 
     @property
     def cycles(self) -> bool:
@@ -84,7 +85,13 @@ def plan_stream(catalog: ir.Catalog, stream: ir.Stream, package: ModuleType) -> 
             skipped.append(event.name)
         for value in values[:1] if event.terminal else values:
             (endings if event.terminal else body).append(_sample(package, event, value))
-    return StreamPlan(stream, tuple(body), tuple(endings), tuple(skipped))
+    answer = None
+    if stream.answer is not None:
+        value = sample_of(catalog.defs.get(stream.answer.model, {}), catalog.defs)
+        model = getattr(package, stream.answer.model, None)
+        if value is not None and hasattr(model, "model_validate"):
+            answer = model.model_validate(value)  # type: ignore[union-attr]
+    return StreamPlan(stream, tuple(body), tuple(endings), tuple(skipped), answer)
 
 
 def _seen(last_event_id: int | str | None) -> int:
@@ -121,9 +128,23 @@ def handler(plan: StreamPlan, interval: float) -> Callable[..., AsyncIterator[ob
     return stream_events
 
 
+def answerer(plan: StreamPlan) -> Callable[..., Any]:
+    """The mock `<stream>_answer` method: the synthesized answer, or 501 when there is none."""
+
+    async def answer(self: object, **arguments: Any) -> object:
+        if plan.answer is None:
+            raise ProblemError(501, detail="The mock cannot build a JSON answer from its schema.")
+        return plan.answer
+
+    return answer
+
+
 def mock_service(base: type, plans: list[StreamPlan], interval: float) -> object:
     """An instance of the generated service class with every stream method mocked."""
-    methods = {plan.stream.method_name: handler(plan, interval) for plan in plans}
+    methods: dict[str, Any] = {plan.stream.method_name: handler(plan, interval) for plan in plans}
+    for plan in plans:
+        if plan.stream.answer is not None:
+            methods[plan.stream.answer.method_name] = answerer(plan)
     return type(f"Mock{base.__name__}", (base,), methods)()
 
 

@@ -76,15 +76,20 @@ def _synthesize(schema: Any, defs: dict[str, Schema], depth: int = 0) -> Any:
     return None
 
 
+def sample_of(schema: Schema, defs: dict[str, Schema]) -> Any | None:
+    """A synthesized value of `schema` that validates, else None."""
+    value = _synthesize(schema, defs)
+    validator = spec_validator({**schema, "$defs": defs})  # linear-time patterns
+    if value is None or next(iter(validator.iter_errors(value)), None) is not None:
+        return None
+    return value
+
+
 def samples(event: ir.Event, defs: dict[str, Schema]) -> tuple[Any, ...]:
     """The payloads the mock sends for `event`: its examples, else one synthesized value, else none."""
     if event.payload == "none":
         return (None,)
     if event.examples:
         return event.examples
-    schema = event.data_schema or {}
-    value = _synthesize(schema, defs)
-    validator = spec_validator({**schema, "$defs": defs})  # linear-time patterns
-    if value is None or next(iter(validator.iter_errors(value)), None) is not None:
-        return ()
-    return (value,)
+    value = sample_of(event.data_schema or {}, defs)
+    return () if value is None else (value,)

@@ -169,6 +169,10 @@ def test_the_example_specs_are_served(served: Served) -> None:
         chat = read_events(response)
     assert [e.type for e in chat] == ["chunk", "chunk", "usage", "done"]
     assert chat[-1].data == "[DONE]"
+    # A stream with a JSON answer: the mock answers it from the answer's schema.
+    answer = httpx.post(f"{served.base}/openai/v1/chat/completions", json=body, timeout=20)
+    assert answer.status_code == 200 and answer.headers["content-type"] == "application/json"
+    assert answer.json()["object"] == "chat.completion"
 
 
 def test_the_docs_page_and_the_catalog(served: Served) -> None:
