@@ -148,8 +148,9 @@ def serve(
     stream's event instances; resumable streams pass it `last_event_id`
     (`int | None` for `ids: sequence`, `str | None` for `ids: handler`);
     streams with `spec.headers` pass it a fresh `response_headers` to set
-    before the first event. `on_error(exc)` returns the error event to send for a failure after the
-    start, or None for the runtime's default one. `on_problem(problem)`
+    before the first event. `on_error(exc)` returns the error event to send
+    for a failure after the start, or None for the runtime's default one;
+    an endpoint may return an `Answer` instead (answer.py). `on_problem(problem)`
     returns the error envelope for a refusal before the start, or None for the
     one `spec.errors` describes (`refusals.py`). Register it with
     `route_class_override=StreamRoute`, so that `spec.max_body` holds and
