@@ -52,12 +52,20 @@ def _router(catalog: ir.Catalog, package: ModuleType) -> Any:
     arguments: dict[str, Any] = {}
     parameters = inspect.signature(package.build_router).parameters
     if "service" in parameters:
-        base = getattr(package, catalog.service_class)
-        methods = {name: _not_called for name in getattr(base, "__abstractmethods__", ())}
-        arguments["service"] = type(f"StandIn{base.__name__}", (base,), methods)()
+        arguments["service"] = _stand_in(getattr(package, catalog.service_class))
     if "broker" in parameters:
         arguments["broker"] = _StandInBroker()
+    if "access" in parameters:
+        arguments["access"] = _stand_in(getattr(package, catalog.access_class))
+    for scheme in catalog.security_schemes:
+        arguments[scheme.py_name] = _not_called
     return package.build_router(**arguments)
+
+
+def _stand_in(base: type) -> Any:
+    """An instance of the generated abstract class `base` whose methods are never called."""
+    methods = {name: _not_called for name in getattr(base, "__abstractmethods__", ())}
+    return type(f"StandIn{base.__name__}", (base,), methods)()
 
 
 def _not_called(*args: object, **kwargs: object) -> None:

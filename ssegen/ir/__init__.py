@@ -126,6 +126,25 @@ class Answer:
     method_name: str  # the service method that returns it
 
 
+Requirement = tuple[tuple[str, tuple[str, ...]], ...]  # (scheme name, scopes) that must all pass
+
+
+@dataclass(frozen=True)
+class SecurityScheme:
+    """A spec's security scheme (`security_schemes`): the catalog's and the runtime's view.
+
+    `py_name` is build_router's keyword for its authenticator; `openapi` the
+    Security Scheme Object of the catalog; `runtime_literal` the runtime's
+    `Scheme(...)` as Python source; `summary` what the docs say it is.
+    """
+
+    name: str
+    py_name: str
+    openapi: dict[str, Any]
+    runtime_literal: str
+    summary: str
+
+
 @dataclass(frozen=True)
 class Stream:
     name: str  # spec name = operationId
@@ -157,6 +176,9 @@ class Stream:
     answer: Answer | None  # a JSON answer the route gives instead of the stream
     response_headers: tuple[Param, ...]  # set by the handler before its first event
     headers_class: str  # the `<Stream>Headers` class (only rendered with response_headers)
+    # Who may open it: alternatives, any one of which suffices; None: anyone (`security: []`).
+    security: tuple[Requirement, ...] | None
+    access_hook: str  # a secured topic's authorization method, `authorize_<stream>`
     # StreamSpec's keyword arguments that differ from its defaults, as Python source.
     spec_options: tuple[tuple[str, str], ...]
 
@@ -164,12 +186,21 @@ class Stream:
     def has_arguments(self) -> bool:
         """Whether the handler takes any keyword argument (a bare `*` needs one)."""
         accept = self.answer is not None and self.answer.when == "accept"
-        return bool(self.params or self.body or self.ids or self.response_headers or accept)
+        secured = self.security is not None
+        return bool(
+            self.params or self.body or self.ids or self.response_headers or accept or secured
+        )
 
     @property
     def named_uniquely(self) -> bool:
         """Every event has an `event:` line of its own: the name alone tells events apart."""
         return all(event.tell.kind == "own" and event.wire_name for event in self.events)
+
+    @property
+    def principal_annotation(self) -> str:
+        """The type of the caller its handler (or topic authorization) receives."""
+        optional = self.security is not None and () in self.security
+        return "PrincipalT | None" if optional else "PrincipalT"
 
     @property
     def error_event(self) -> Event | None:
@@ -198,6 +229,21 @@ class Catalog:
     omit_none: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # Each generated module's imports, by module name (`ssegen.ir.imports`).
     imports: dict[str, tuple[Import, ...]] = field(default_factory=dict)
+    security_schemes: tuple[SecurityScheme, ...] = ()
+    access_class: str = ""  # the class of its secured topics' authorization (`access.py`)
+
+    @property
+    def secured(self) -> bool:
+        """Whether any stream needs credentials: the contract is generic in the principal."""
+        return any(s.security is not None for s in self.streams)
+
+    @property
+    def secured_topics(self) -> tuple[Stream, ...]:
+        return tuple(s for s in self.topic_streams if s.security is not None)
+
+    @property
+    def secured_handlers(self) -> bool:
+        return any(s.security is not None for s in self.handler_streams)
 
     @property
     def handler_streams(self) -> tuple[Stream, ...]:
@@ -252,4 +298,5 @@ class Catalog:
         names += self.headers_classes + list(self.defs) + ["build_router"]
         names += [self.service_class] if self.handler_streams else []
         names += [s.topic.publisher_class for s in self.topic_streams if s.topic]
+        names += [self.access_class] if self.secured_topics else []
         return sorted(names)

@@ -27,17 +27,23 @@ EXTERNAL: dict[str, dict[str, tuple[str, ...]]] = {
         "typing": ("ClassVar", "Literal", "TypeAlias"),
         "ssegen.runtime": ("ResponseHeaders",),
     },
-    "streams": {"ssegen.runtime": ("ErrorFormat", "EventSpec", "StreamSpec", "TopicSpec")},
+    "streams": {
+        "ssegen.runtime": ("ErrorFormat", "EventSpec", "Scheme", "StreamSpec", "TopicSpec")
+    },
     "router": {
         "collections.abc": ("AsyncIterable",),
         "typing": ("Annotated", "Literal"),
         "fastapi": ("APIRouter", "Body", "Header", "Path", "Query"),
         "ssegen.runtime": (
             "Answer",
+            "Authenticator",
             "Broker",
             "EventStreamResponse",
+            "Gate",
+            "PrincipalT",
             "StreamRoute",
             "body_flag",
+            "require_access",
             "serve",
             "serve_topic",
         ),
@@ -45,14 +51,19 @@ EXTERNAL: dict[str, dict[str, tuple[str, ...]]] = {
     "service": {
         "abc": ("ABC", "abstractmethod"),
         "collections.abc": ("AsyncIterator",),
-        "typing": ("Literal",),
-        "ssegen.runtime": ("ProblemError",),
+        "typing": ("Generic", "Literal"),
+        "ssegen.runtime": ("PrincipalT", "ProblemError"),
+    },
+    "access": {
+        "abc": ("ABC", "abstractmethod"),
+        "typing": ("Generic", "Literal"),
+        "ssegen.runtime": ("PrincipalT",),
     },
     "publishers": {"typing": ("Literal",), "ssegen.runtime": ("Broker", "default_broker")},
 }
 
 # Module-level names the templates define beside the spec's own.
-DEFINED = frozenset({"build_router", "_NO_CONTENT"})
+DEFINED = frozenset({"build_router", "_NO_CONTENT", "SECURITY_SCHEMES"})
 
 # What datamodel-code-generator may import into models.py beside the schemas' classes.
 MODELS_IMPORTS = frozenset(
@@ -106,10 +117,13 @@ LOCAL_NAMES = frozenset(
         "broker",
         "router",
         "key",
+        "principal",
+        "access",
+        "gate",
     }
 )
 # The locals of `build_router`, which a route function (named like its stream) would hide.
-BUILD_ROUTER_LOCALS = frozenset({"router", "service", "broker"})
+BUILD_ROUTER_LOCALS = frozenset({"router", "service", "broker", "access", "gate"})
 
 
 def module_imports(catalog: ir.Catalog) -> dict[str, tuple[Import, ...]]:
@@ -125,6 +139,8 @@ def module_imports(catalog: ir.Catalog) -> dict[str, tuple[Import, ...]]:
     handler_envelopes = [s.errors.model for s in handler if s.errors is not None]
     answers = [s.answer for s in handler if s.answer is not None]
     answer_models = [a.model for a in answers]
+    secured_topics = catalog.secured_topics
+    access_params = [p for s in secured_topics if s.topic is not None for p in s.topic.key]
 
     used: dict[str, set[str]] = {
         "events": {"dataclass", "TypeAlias"}
@@ -138,7 +154,8 @@ def module_imports(catalog: ir.Catalog) -> dict[str, tuple[Import, ...]]:
         ),
         "streams": {"EventSpec", "StreamSpec"}
         | ({"TopicSpec"} if topics else set())
-        | ({"ErrorFormat"} if envelopes else set()),
+        | ({"ErrorFormat"} if envelopes else set())
+        | ({"Scheme"} if catalog.secured else set()),
         "router": {"APIRouter", "EventStreamResponse", "StreamRoute"}
         | {location.capitalize() for location in locations}
         | _typing(p.typing for p in params)
@@ -147,10 +164,15 @@ def module_imports(catalog: ir.Catalog) -> dict[str, tuple[Import, ...]]:
         | ({"AsyncIterable", "serve"} if handler else set())
         | ({"Broker", "serve_topic"} if topics else set())
         | ({"Answer"} if answers else set())
-        | ({"body_flag"} if any(a.when == "body" for a in answers) else set()),
+        | ({"body_flag"} if any(a.when == "body" for a in answers) else set())
+        | ({"Authenticator", "Gate", "PrincipalT"} if catalog.secured else set())
+        | ({"require_access"} if secured_topics else set()),
         "service": {"ABC", "abstractmethod", "AsyncIterator"}
         | ({"ProblemError"} if handler_envelopes else set())
+        | ({"Generic", "PrincipalT"} if catalog.secured_handlers else set())
         | _typing(p.typing for p in handler_params),
+        "access": {"ABC", "abstractmethod", "Generic", "PrincipalT"}
+        | _typing(p.typing for p in access_params),
         "publishers": {"Broker", "default_broker"} | _typing(p.typing for p in key_params),
     }
     own: dict[str, list[Import]] = {
@@ -160,6 +182,7 @@ def module_imports(catalog: ir.Catalog) -> dict[str, tuple[Import, ...]]:
             Import(".publishers", tuple(s.topic.publisher_class for s in topics if s.topic)),
             Import(".router", ("build_router",)),
             Import(".service", (catalog.service_class,) if handler else ()),
+            Import(".access", (catalog.access_class,) if secured_topics else ()),
         ],
         "events": [Import(".models", tuple(catalog.payload_models))],
         "streams": [
@@ -177,10 +200,12 @@ def module_imports(catalog: ir.Catalog) -> dict[str, tuple[Import, ...]]:
             ),
             Import(".models", tuple(sorted(set(catalog.body_models) | set(answer_models)))),
             Import(".service", (catalog.service_class,) if handler else ()),
+            Import(".access", (catalog.access_class,) if secured_topics else ()),
             Import(
                 ".streams",
                 tuple(s.const_name for s in handler)
-                + tuple(s.topic.const_name for s in topics if s.topic),
+                + tuple(s.topic.const_name for s in topics if s.topic)
+                + (("SECURITY_SCHEMES",) if catalog.secured else ()),
             ),
         ],
         "service": [
@@ -203,6 +228,7 @@ def module_imports(catalog: ir.Catalog) -> dict[str, tuple[Import, ...]]:
                 ),
             ),
         ],
+        "access": [],
         "publishers": [
             Import(".events", tuple(s.union_name for s in topics)),
             Import(".streams", tuple(s.topic.const_name for s in topics if s.topic)),

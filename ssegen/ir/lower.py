@@ -18,6 +18,12 @@ from ssegen.ir.naming import constant, pascal, snake
 from ssegen.ir.nested import hoist_nested, omit_none
 from ssegen.ir.params import lower_param
 from ssegen.ir.refs import Resolver
+from ssegen.ir.security import (
+    ROUTER_PARAMETERS,
+    lower_schemes,
+    requirements_literal,
+    stream_security,
+)
 from ssegen.ir.variants import tell_variants
 from ssegen.spec.loader import Document, Loc
 from ssegen.spec.model import Errors, Event, Spec, Stream
@@ -65,15 +71,20 @@ def lower(doc: Document, spec: Spec, resolver: Resolver, package: str, source: s
     methods = _Names(doc, "method", RESERVED | BUILD_ROUTER_LOCALS)
     constants = _Names(doc, "constant")
     stems = _event_stems(spec, set(classes.owners))
+    keywords = _Names(doc, "parameter of build_router", RESERVED | ROUTER_PARAMETERS)
+    schemes = lower_schemes(spec, keywords.claim)
     errors = None
     if spec.errors is not None:
         errors = _errors(
             doc, resolver, classes, spec.errors, f"{prefix}ErrorBody", f"package '{package}'", ()
         )
     streams = tuple(
-        _stream(doc, name, stream, resolver, classes, methods, constants, stems, errors)
+        _stream(doc, name, stream, resolver, classes, methods, constants, stems, errors, spec)
         for name, stream in spec.streams.items()
     )
+    access_class = f"{prefix}Access"
+    if any(s.security is not None and s.topic is not None for s in streams):
+        classes.claim(access_class, f"package '{package}'", ("package",))
     resolver.check_cycles()
     defs = hoist_nested(resolver.defs, set(classes.owners) | RESERVED)
     catalog = ir.Catalog(
@@ -86,6 +97,8 @@ def lower(doc: Document, spec: Spec, resolver: Resolver, package: str, source: s
         defs=defs,
         streams=streams,
         omit_none=omit_none(defs),
+        security_schemes=schemes,
+        access_class=access_class,
     )
     return replace(catalog, imports=module_imports(catalog))
 
@@ -138,6 +151,7 @@ def _stream(
     constants: _Names,
     stems: dict[tuple[str, str], str],
     errors: ir.Errors | None,
+    spec: Spec,
 ) -> ir.Stream:
     loc: Loc = ("streams", name)
     owner = f"stream '{name}'"
@@ -155,6 +169,10 @@ def _stream(
     if stream.errors is not None:
         errors = _errors(doc, resolver, classes, stream.errors, f"{prefix}ErrorBody", owner, loc)
     problem_hook = f"{snake(name).rstrip('_')}_problem"
+    security = stream_security(spec, stream)
+    access_hook = f"authorize_{snake(name).rstrip('_')}"
+    if security is not None and stream.topic is not None:
+        methods.claim(access_hook, f"the authorization of {owner}", loc)
     if errors is not None and stream.topic is None:
         methods.claim(problem_hook, f"the problem hook of {owner}", loc)
     params = _params(doc, name, stream, resolver)
@@ -240,6 +258,8 @@ def _stream(
         answer=answer,
         response_headers=response_headers,
         headers_class=headers_class,
+        security=security,
+        access_hook=access_hook,
         spec_options=_options(
             ("retry", stream.retry, None),
             ("keepalive", keepalive, DEFAULT_KEEPALIVE),
@@ -250,7 +270,8 @@ def _stream(
         )
         + ((("error", error.class_name),) if error is not None else ())
         + ((("errors", errors.format_literal),) if errors is not None else ())
-        + ((("headers", headers_class),) if response_headers else ()),
+        + ((("headers", headers_class),) if response_headers else ())
+        + ((("security", requirements_literal(security)),) if security is not None else ()),
     )
 
 

@@ -74,6 +74,8 @@ def render_catalog(catalog: ir.Catalog) -> dict[str, str]:
         modules.append("service")
     if catalog.topic_streams:
         modules.append("publishers")
+    if catalog.secured_topics:
+        modules.append("access")
     for module in modules:
         template = environment().get_template(f"{module}.py.jinja")
         files[f"{base}/{module}.py"] = _format(template.render(**context))

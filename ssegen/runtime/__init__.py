@@ -6,6 +6,8 @@ events (handler streams, topic brokers); `encode_event` frames one event;
 `StreamRoute` bounds the request body of a stream that takes one and answers
 every refusal in the stream's error format (`refusals`: RFC 9457 problems, or
 the envelope a spec's `errors:` declares, `EnvelopeError` from a handler);
+`Gate` checks a secured stream's callers with the app's authenticators
+(`security`);
 `end_streams` and `set_shutdown_check` control how open streams end when the
 server shuts down (`shutdown`).
 
@@ -19,6 +21,7 @@ from .refusals import EnvelopeError, ErrorFormat
 from .request_body import StreamRoute
 from .response import EventStreamResponse
 from .response_headers import HeadersSentError, ResponseHeaders
+from .security import Authenticator, Credentials, Gate, PrincipalT, Scheme, require_access
 from .serve import serve
 from .shutdown import end_streams, set_shutdown_check, uvicorn_is_exiting
 from .stream import EventSpec, IdsMode, PayloadKind, StreamSpec
@@ -26,15 +29,20 @@ from .stream import EventSpec, IdsMode, PayloadKind, StreamSpec
 __all__ = [
     "KEEPALIVE",
     "Answer",
+    "Authenticator",
+    "Credentials",
     "EnvelopeError",
     "ErrorFormat",
     "EventSpec",
     "EventStreamResponse",
+    "Gate",
     "HeadersSentError",
     "IdsMode",
     "PayloadKind",
+    "PrincipalT",
     "ProblemError",
     "ResponseHeaders",
+    "Scheme",
     "StreamRoute",
     "StreamSpec",
     "body_flag",
@@ -43,6 +51,7 @@ __all__ = [
     "end_streams",
     "json_payload",
     "problem_response",
+    "require_access",
     "serve",
     "set_shutdown_check",
     "text_payload",

@@ -2,8 +2,8 @@
 
 `StreamRoute` is the `APIRoute` of every generated stream route. Whatever the
 route refuses before its endpoint runs (parameters or a body that do not
-validate: FastAPI's RequestValidationError; an HTTPException of a
-dependency) is answered by the stream's `refusal` (`refusals.py`), with the
+validate: FastAPI's RequestValidationError; an HTTPException, ProblemError
+or failure of a dependency, such as the stream's security) is answered by the stream's `refusal` (`refusals.py`), with the
 stream's validation status (422 unless the spec declares another), not by
 FastAPI's app-wide `{"detail": ...}` handlers.
 
@@ -47,7 +47,7 @@ from starlette.responses import Response
 from starlette.types import Message
 
 from .problems import ProblemError, problem_for, problem_response
-from .refusals import DEFAULT_VALIDATION_STATUS, Refuse, validation_problem
+from .refusals import DEFAULT_VALIDATION_STATUS, EnvelopeError, Refuse, validation_problem
 
 _RULES_ATTRIBUTE = "__ssegen_route_rules__"
 # Long enough for any number a person writes; a 100 kB literal is not echoed back.
@@ -104,7 +104,10 @@ def refusing_handler(handler: Handler, rules: RouteRules) -> Handler:
             return await handler(request)
         except RequestValidationError as exc:
             return rules.refuse(validation_problem(exc.errors(), rules.validation))
-        except HTTPException as exc:
+        except (HTTPException, ProblemError, EnvelopeError) as exc:
+            # A dependency's refusal: the route's security (security.py) or the app's own.
+            return rules.refuse(exc)
+        except Exception as exc:  # noqa: BLE001 - a failing dependency: a 500 in the format
             return rules.refuse(exc)
 
     return refusing

@@ -30,18 +30,25 @@ from .request_body import RouteRules, set_route_rules
 from .response import EventStreamResponse
 from .response_headers import SentHeaders, sealed_at_first_event
 from .resume import next_sequence_id, parse_last_event_id, pick_last_event_id
+from .security import Gate
 from .stream import IdsMode, StreamSpec
 
 RESUME_PARAMETER = "last_event_id"
 HEADERS_PARAMETER = "response_headers"  # the handler's `<Stream>Headers`, not a request parameter
+PRINCIPAL_PARAMETER = "principal"  # the caller of a secured stream (security.py)
 # Private names, so that they cannot clash with the endpoint's parameters;
 # FastAPI reads them under their aliases.
 _HEADER_PARAMETER = "_ssegen_last_event_id_header"
 _QUERY_PARAMETER = "_ssegen_last_event_id_query"
 
 
-def endpoint_signature(spec: StreamSpec, endpoint: Callable[..., Any]) -> inspect.Signature:
-    """The endpoint's signature with `last_event_id` replaced by the header and query parameters."""
+def endpoint_signature(
+    spec: StreamSpec, endpoint: Callable[..., Any], gate: Gate | None = None
+) -> inspect.Signature:
+    """The endpoint's signature with `last_event_id` replaced by the header and query parameters.
+
+    A secured stream's `principal` becomes the dependency of `gate` that yields it.
+    """
     try:
         # Annotations resolved here, against the endpoint's module: FastAPI
         # would resolve strings against the wrapper's module instead.
@@ -53,8 +60,18 @@ def endpoint_signature(spec: StreamSpec, endpoint: Callable[..., Any]) -> inspec
     parameters = [
         p
         for p in signature.parameters.values()
-        if p.name not in (RESUME_PARAMETER, HEADERS_PARAMETER, WANTS_JSON)
+        if p.name not in (RESUME_PARAMETER, HEADERS_PARAMETER, WANTS_JSON, PRINCIPAL_PARAMETER)
     ]
+    if spec.security is not None:
+        if gate is None:
+            raise TypeError(f"stream {spec.name!r} is secured: serve it with its Gate")
+        parameters.append(
+            inspect.Parameter(
+                PRINCIPAL_PARAMETER,
+                inspect.Parameter.KEYWORD_ONLY,
+                annotation=gate.dependency(spec.name, spec.security),
+            )
+        )
     if WANTS_JSON in signature.parameters:
         # `answer: {when: accept}`: the route chooses by the Accept header (answer.py).
         parameters.append(
@@ -94,7 +111,10 @@ def endpoint_signature(spec: StreamSpec, endpoint: Callable[..., Any]) -> inspec
 
 
 def adopt_endpoint(
-    wrapper: Callable[..., Any], spec: StreamSpec, endpoint: Callable[..., Any]
+    wrapper: Callable[..., Any],
+    spec: StreamSpec,
+    endpoint: Callable[..., Any],
+    gate: Gate | None = None,
 ) -> None:
     """Make `wrapper` what FastAPI registers in place of `endpoint`.
 
@@ -102,7 +122,7 @@ def adopt_endpoint(
     and its defaults (route name, description) from the name and docstring.
     No `__wrapped__`: FastAPI would unwrap it and take the endpoint itself.
     """
-    wrapper.__signature__ = endpoint_signature(spec, endpoint)  # type: ignore[attr-defined]
+    wrapper.__signature__ = endpoint_signature(spec, endpoint, gate)  # type: ignore[attr-defined]
     for attribute in ("__name__", "__qualname__", "__doc__", "__module__"):
         value = getattr(endpoint, attribute, None)
         if value is not None:
@@ -141,6 +161,7 @@ def serve(
     *,
     on_error: ErrorHook | None = None,
     on_problem: ProblemHook | None = None,
+    gate: Gate | None = None,
 ) -> Callable[..., Awaitable[Response]]:
     """The FastAPI endpoint that serves `spec` with the events `endpoint` returns.
 
@@ -152,7 +173,9 @@ def serve(
     for a failure after the start, or None for the runtime's default one;
     an endpoint may return an `Answer` instead (answer.py). `on_problem(problem)`
     returns the error envelope for a refusal before the start, or None for the
-    one `spec.errors` describes (`refusals.py`). Register it with
+    one `spec.errors` describes (`refusals.py`). A secured stream (`spec.security`)
+    needs the package's `gate`: its principal goes to the endpoint's
+    `principal` parameter, if it takes one (`security.py`). Register it with
     `route_class_override=StreamRoute`, so that `spec.max_body` holds and
     every refusal is in the stream's error format (`request_body.py`).
     """
@@ -163,6 +186,7 @@ def serve(
     takes_resume = RESUME_PARAMETER in endpoint_parameters
     headers_class = spec.headers if HEADERS_PARAMETER in endpoint_parameters else None
     takes_accept = WANTS_JSON in endpoint_parameters
+    takes_principal = PRINCIPAL_PARAMETER in endpoint_parameters
     declares_error = spec.error is not None
     refuse = refuser(spec, on_problem)
 
@@ -179,6 +203,9 @@ def serve(
         headers = None if headers_class is None else headers_class()
         if headers is not None:
             values[HEADERS_PARAMETER] = headers
+        principal = values.pop(PRINCIPAL_PARAMETER, None)
+        if takes_principal:
+            values[PRINCIPAL_PARAMETER] = principal
         try:
             events = endpoint(**values)
             if inspect.isawaitable(events):
@@ -209,6 +236,6 @@ def serve(
             late_headers=None if sent is None else sent.take,
         )
 
-    adopt_endpoint(stream_endpoint, spec, endpoint)
+    adopt_endpoint(stream_endpoint, spec, endpoint, gate)
     set_route_rules(stream_endpoint, route_rules_of(spec, refuse))  # what StreamRoute enforces
     return stream_endpoint

@@ -7,7 +7,7 @@ decided here once, so the hot path only looks it up.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
@@ -84,7 +84,9 @@ class StreamSpec:
     notifications). `errors` is the API's own error envelope for refusals
     before the stream starts (`refusals.py`); None: RFC 9457 problems.
     `headers` is the class of the response headers its handler may set
-    (`response_headers.py`).
+    (`response_headers.py`). `security` lists the alternatives a caller may
+    authenticate by (`security.py`): each maps scheme names to the scopes it
+    needs; None: the stream is public.
     """
 
     name: str
@@ -98,6 +100,7 @@ class StreamSpec:
     max_body: int = DEFAULT_MAX_BODY
     errors: ErrorFormat | None = None
     headers: type[ResponseHeaders] | None = None
+    security: Sequence[Mapping[str, Sequence[str]]] | None = None
     by_class: dict[type, EventSpec] = field(init=False, repr=False, compare=False)
     preamble: bytes = field(init=False, repr=False, compare=False)
 

@@ -67,7 +67,14 @@ from .problems import ProblemError
 from .refusals import refuser
 from .request_body import set_route_rules
 from .response import EventStreamResponse
-from .serve import RESUME_PARAMETER, adopt_endpoint, route_rules_of, take_last_event_id
+from .security import Gate
+from .serve import (
+    PRINCIPAL_PARAMETER,
+    RESUME_PARAMETER,
+    adopt_endpoint,
+    route_rules_of,
+    take_last_event_id,
+)
 
 UNAVAILABLE_COMMENT = encode_comment("broker unavailable")
 
@@ -105,16 +112,21 @@ def serve_topic(
     endpoint: TopicEndpoint,
     *,
     broker: Broker | None = None,
+    gate: Gate | None = None,
 ) -> Callable[..., Awaitable[Response]]:
     """The FastAPI endpoint that serves subscribers of `topic`.
 
     `endpoint` takes the route's parameters (and `last_event_id: int | None`
     when it declares it) and returns the instance key, e.g. `(job_id,)`.
     `broker` defaults to `default_broker()`, looked up at the first request.
+    A secured topic needs its package's `gate`; the endpoint then takes the
+    caller as `principal` and refuses a foreign instance (`require_access`).
     """
     spec = topic.stream
     resumable = topic.resumable
-    takes_resume = RESUME_PARAMETER in inspect.signature(endpoint).parameters
+    endpoint_parameters = inspect.signature(endpoint).parameters
+    takes_resume = RESUME_PARAMETER in endpoint_parameters
+    takes_principal = PRINCIPAL_PARAMETER in endpoint_parameters
     chosen: list[Broker] = [broker] if broker is not None else []
     refuse = refuser(spec)
 
@@ -126,6 +138,9 @@ def serve_topic(
         after = parsed if isinstance(parsed, int) else None
         if takes_resume:
             values[RESUME_PARAMETER] = after
+        principal = values.pop(PRINCIPAL_PARAMETER, None)
+        if takes_principal:
+            values[PRINCIPAL_PARAMETER] = principal
         try:
             key = endpoint(**values)
             if inspect.isawaitable(key):
@@ -158,6 +173,6 @@ def serve_topic(
             attach_sink=partial(setattr, subscription, "sink"),
         )
 
-    adopt_endpoint(topic_endpoint, spec, endpoint)
+    adopt_endpoint(topic_endpoint, spec, endpoint, gate)
     set_route_rules(topic_endpoint, route_rules_of(spec, refuse))
     return topic_endpoint

@@ -20,6 +20,7 @@ from ssegen.spec.model import (
     Spec,
     Stream,
 )
+from ssegen.spec.security_checks import check_security
 
 _PATH_PARAM = re.compile(r"\{([^{}]*)\}")
 _BODYLESS = ("GET",)
@@ -64,6 +65,7 @@ def check_spec(doc: Document, spec: Spec) -> None:
                 key=True,
             )
         _check_stream(doc, name, stream)
+    check_security(doc, spec)
 
 
 Routes = dict[tuple[str, str], tuple[str, str]]

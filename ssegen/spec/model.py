@@ -77,6 +77,32 @@ class Errors(_Strict):
     statuses: dict[str, str] = {}
 
 
+SCHEME_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$")  # OpenAPI component names, bounded
+
+
+class SecurityScheme(_Strict):
+    """One way to authenticate, as OpenAPI's Security Scheme Object (README, "Securing streams").
+
+    `http` with `scheme` (`bearer`, `basic`, ...); `apiKey` with `in` and
+    `name`; `oauth2` with `flows`; `openIdConnect` with `openIdConnectUrl`.
+    Which keys go with which type is checked in checks.py.
+    """
+
+    type: Literal["http", "apiKey", "oauth2", "openIdConnect"]
+    description: str | None = None
+    scheme: str | None = Field(default=None, pattern=r"^[A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*$")
+    bearerFormat: str | None = None
+    in_: Literal["header", "query", "cookie"] | None = Field(default=None, alias="in")
+    name: str | None = None
+    openIdConnectUrl: str | None = None
+    flows: dict[str, Any] | None = None
+
+
+# A Security Requirement Object: scheme name -> the scopes it needs. A list of
+# them are alternatives; `[]` makes a stream public, `{}` among them optional.
+SecurityRequirements = list[dict[str, list[str]]]
+
+
 class BodyFlag(_Strict):
     body: str = Field(pattern=PROPERTY_NAME.pattern)  # a boolean member of the body
 
@@ -133,6 +159,8 @@ class Stream(_Strict):
     response_headers: dict[str, Schema] = {}
     # The stream's error envelope; None: the spec's top-level one, else RFC 9457 problems.
     errors: Errors | None = None
+    # Who may open it; None: the spec's top-level `security`, `[]`: anyone.
+    security: SecurityRequirements | None = None
     events: dict[str, Event] = Field(min_length=1)
 
     @field_validator("keepalive", mode="before")
@@ -148,4 +176,6 @@ class Spec(_Strict):
     package: str | None = None
     schemas: dict[str, Any] = {}
     errors: Errors | None = None  # every stream's, unless it declares its own
+    security_schemes: dict[str, SecurityScheme] = {}
+    security: SecurityRequirements = []  # every stream's, unless it declares its own
     streams: dict[str, Stream] = Field(min_length=1)
