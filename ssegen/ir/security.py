@@ -68,13 +68,12 @@ def summary(scheme: SecurityScheme) -> str:
     if scheme.type == "apiKey":
         return f"an API key in the {scheme.in_} `{scheme.name}`"
     if scheme.type == "oauth2":
-        return "an OAuth 2.0 access token (`Authorization: Bearer`)"
+        return "an OAuth 2.0 access token, sent as a bearer token"
     if scheme.type == "openIdConnect":
-        return "an OpenID Connect token (`Authorization: Bearer`)"
+        return "an OpenID Connect token, sent as a bearer token"
     http = (scheme.scheme or "").lower()
     if http == "basic":
         return "HTTP basic credentials"
     if http == "bearer":
-        fmt = f" ({scheme.bearerFormat})" if scheme.bearerFormat else ""
-        return f"a bearer token{fmt} (`Authorization: Bearer`)"
+        return f"a {scheme.bearerFormat} bearer token" if scheme.bearerFormat else "a bearer token"
     return f"`Authorization: {scheme.scheme}` credentials"

@@ -5,6 +5,8 @@ imported from memory, each service is a mock that streams the examples
 (`mock.py`), and the generated routers serve them with ssegen's runtime, so
 retry, ids, resume, keepalive and 204 behave as they will in production.
 Front-end developers point EventSource at it before the backend exists.
+A secured stream still needs credentials (401 without), but any are accepted,
+and every caller may subscribe to every topic instance.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from ssegen.pipeline import build_catalogs
 from ssegen.preview.mock import PreviewBroker, StreamPlan, mock_service, plan_stream
 from ssegen.render.openapi import openapi_document
 from ssegen.render.package import render_catalog
-from ssegen.runtime import Broker
+from ssegen.runtime import Broker, Credentials
 from ssegen.runtime.docs import SCALAR_CDN, add_event_catalog
 from starlette.responses import RedirectResponse
 
@@ -59,8 +61,27 @@ def _router(
         arguments["service"] = mock_service(service_class, handler_plans, interval)
     if "broker" in inspect.signature(package.build_router).parameters:
         arguments["broker"] = broker
+    if catalog.secured_topics:
+        arguments["access"] = _open_access(getattr(package, catalog.access_class))
+    for scheme in catalog.security_schemes:
+        arguments[scheme.py_name] = _any_credentials
     router: APIRouter = package.build_router(**arguments)
     return router
+
+
+def _any_credentials(credentials: Credentials) -> Credentials:
+    """The mock's authenticator: credentials must be sent, and any are accepted."""
+    return credentials
+
+
+async def _allowed(*args: Any, **kwargs: Any) -> bool:
+    return True
+
+
+def _open_access(base: type) -> Any:
+    """The mock's topic authorization: every caller with credentials may subscribe."""
+    methods = {name: _allowed for name in getattr(base, "__abstractmethods__", ())}
+    return type(f"Mock{base.__name__}", (base,), methods)()
 
 
 def preview_app(

@@ -106,7 +106,7 @@ def _resume(stream: ir.Stream) -> str:
     )
 
 
-def _behaviour(stream: ir.Stream) -> tuple[str, ...]:
+def _behaviour(catalog: ir.Catalog, stream: ir.Stream) -> tuple[str, ...]:
     lines = []
     if stream.retry is not None:
         lines.append(
@@ -146,6 +146,8 @@ def _behaviour(stream: ir.Stream) -> tuple[str, ...]:
             f"instance ({instance}) receives them. The last {stream.topic.keep} events of an "
             f"instance are kept for replay{ttl}."
         )
+    if catalog.secured:
+        lines.append(_security(catalog, stream))
     terminal = [event.name for event in stream.terminal_events]
     if terminal:
         lines.append(f"**Ends** after {listed(terminal, 'or', md_code)}.")
@@ -189,6 +191,39 @@ def _behaviour(stream: ir.Stream) -> tuple[str, ...]:
             f"validate gets {stream.errors.validation}.{statuses}"
         )
     return tuple(lines)
+
+
+def _security(catalog: ir.Catalog, stream: ir.Stream) -> str:
+    """Who may open the stream: each alternative, its schemes and scopes; then what refuses."""
+    if stream.security is None:
+        return "**Security**: public; no credentials needed."
+    summaries = {scheme.name: scheme.summary for scheme in catalog.security_schemes}
+    alternatives = []
+    for requirement in (r for r in stream.security if r):
+        parts = [
+            f"{md_inline(summaries[name])} (scheme {md_code(name)}"
+            + (f", scopes {listed(list(scopes), 'and', md_code)}" if scopes else "")
+            + ")"
+            for name, scopes in requirement
+        ]
+        alternatives.append(" and ".join(parts))
+    wanted = listed(alternatives, "or", str)
+    if () in stream.security:
+        text = f"**Security**: optional; a caller may send {wanted}, or nothing. "
+    else:
+        text = f"**Security**: needs {wanted}. "
+    text += ("Refused" if () in stream.security else "Missing or refused") + (
+        " credentials get 401 with `WWW-Authenticate`"
+    )
+    if any(scopes for requirement in stream.security for _, scopes in requirement):
+        text += ", missing scopes 403"
+    text += ", both before the stream starts."
+    if stream.topic is not None:
+        text += (
+            f" The app decides who may subscribe to each instance "
+            f"({md_code(catalog.access_class + '.' + stream.access_hook)}); a refused caller gets 403."
+        )
+    return text
 
 
 def _payload_md(catalog: ir.Catalog, event: ir.Event) -> str:
@@ -270,7 +305,7 @@ def stream_doc(catalog: ir.Catalog, stream: ir.Stream) -> StreamDoc:
         params=_params(stream),
         body_md=body_md,
         body_fields=body_fields or (),
-        behaviour=_behaviour(stream),
+        behaviour=_behaviour(catalog, stream),
         responses=_responses(catalog, stream),
         events=tuple(_event_doc(catalog, frames, event) for event in stream.events),
     )

@@ -34,6 +34,9 @@ Document = dict[str, Any]
 _NO_CONTENT = "Nothing more to send; do not reconnect (EventSource stops on 204)."
 # The stream's declared `empty_status` (MCP answers a notification with 202).
 _ACCEPTED = "Accepted, with no event to send: the handler produced none."
+_UNAUTHORIZED = "Credentials are missing or were not accepted; nothing was streamed."
+_INSUFFICIENT_SCOPE = "The credentials do not grant the scopes the stream needs."
+_FOREIGN_INSTANCE = "The caller may not subscribe to this topic instance."
 
 
 def openapi_document(catalogs: Sequence[ir.Catalog]) -> Document:
@@ -51,12 +54,40 @@ def openapi_document(catalogs: Sequence[ir.Catalog]) -> Document:
             paths.setdefault(stream.path, {})[stream.http_method.lower()] = operation
             schemas.update(c.stream_schemas(catalog, stream))
     schemas.update(shared.shared_schemas(shared.referenced({"paths": paths, "schemas": schemas})))
+    components: Document = {"schemas": dict(sorted(schemas.items()))}
+    schemes = security_schemes(catalogs)
+    if schemes:
+        components["securitySchemes"] = schemes
     return {
         "openapi": OPENAPI_VERSION,
         "info": _info(catalogs),
         "paths": paths,
-        "components": {"schemas": dict(sorted(schemas.items()))},
+        "components": components,
     }
+
+
+def security_scheme_name(catalog: ir.Catalog, scheme: str) -> str:
+    """The component name of a package's scheme: packages may name theirs alike."""
+    return f"{catalog.package}.{scheme}"
+
+
+def security_schemes(catalogs: Sequence[ir.Catalog]) -> Document:
+    """The Security Scheme Objects of the schemes the streams use, sorted by name."""
+    schemes = {
+        security_scheme_name(catalog, scheme.name): scheme.openapi
+        for catalog in catalogs
+        if catalog.secured
+        for scheme in catalog.security_schemes
+    }
+    return dict(sorted(schemes.items()))
+
+
+def security(catalog: ir.Catalog, stream: ir.Stream) -> list[Document]:
+    """The operation's Security Requirement Objects (`[]`: public, in a package that has some)."""
+    return [
+        {security_scheme_name(catalog, name): list(scopes) for name, scopes in requirement}
+        for requirement in stream.security or ()
+    ]
 
 
 def render_json(document: Document) -> str:
@@ -101,6 +132,8 @@ def _operation(catalog: ir.Catalog, stream: ir.Stream, operation_id: str) -> Doc
         operation["tags"] = list(stream.tags)
     if stream.deprecated:
         operation["deprecated"] = True
+    if catalog.secured:
+        operation["security"] = security(catalog, stream)
     if stream.params or stream.ids:
         operation["parameters"] = parameters(stream)
     if stream.body is not None:
@@ -213,10 +246,23 @@ def responses(catalog: ir.Catalog, stream: ir.Stream) -> Document:
     if stream.params or stream.body is not None:
         validation = stream.errors.validation if stream.errors else 422
         reasons.setdefault(validation, []).append("The parameters or the body do not validate.")
+    if stream.security is not None:
+        reasons.setdefault(401, []).append(_UNAUTHORIZED)
+        if any(scopes for requirement in stream.security for _, scopes in requirement):
+            reasons.setdefault(403, []).append(_INSUFFICIENT_SCOPE)
+        if stream.topic is not None:
+            reasons.setdefault(403, []).append(_FOREIGN_INSTANCE)
     for status, description in stream.errors.statuses if stream.errors else ():
         reasons.setdefault(status, []).append(description)
     for status in sorted(reasons):
         responses[str(status)] = _refusal(catalog, stream, " ".join(reasons[status]))
+    if "401" in responses and stream.security is not None:
+        responses["401"]["headers"] = {
+            "WWW-Authenticate": {
+                "description": "A challenge for each scheme the stream accepts (RFC 9110).",
+                "schema": {"type": "string"},
+            }
+        }
     responses["default"] = _refusal(
         catalog, stream, "An error before the first event, such as 500 when the server fails."
     )

@@ -37,7 +37,7 @@ DEFAULT_CATALOG = Path("generated/openapi.json")
 
 Document = dict[str, Any]
 _METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace", "query"})
-# The component kinds the catalog brings; other kinds (securitySchemes, ...) stay as they are.
+# The component kinds the catalog brings and prunes; securitySchemes are merged, never pruned.
 _PRUNED_KINDS = ("schemas", "mediaTypes")
 
 
@@ -142,15 +142,49 @@ def merge_catalog(app_document: Mapping[str, Any], catalog: Mapping[str, Any]) -
             if method in _METHODS and isinstance(operation, dict):
                 found = _catalog_operation(catalog, path, method, operation.get("operationId"))
                 if found is not None:
-                    item[method] = copy.deepcopy(found)
+                    item[method] = keep_app_additions(copy.deepcopy(found), operation)
     components = merged.setdefault("components", {})
-    for kind in _PRUNED_KINDS:
-        components[kind] = {
-            **components.get(kind, {}),
-            **copy.deepcopy(catalog.get("components", {}).get(kind, {})),
-        }
+    for kind in (*_PRUNED_KINDS, "securitySchemes"):
+        added = copy.deepcopy(catalog.get("components", {}).get(kind, {}))
+        if added or kind in _PRUNED_KINDS:
+            components[kind] = {**components.get(kind, {}), **added}
     _prune(merged)
     return merged
+
+
+def keep_app_additions(operation: Document, app_operation: Mapping[str, Any]) -> Document:
+    """The catalog's `operation` with what the app added to its route kept from FastAPI's.
+
+    An app mounts a router with a prefix, tags, `responses` or dependencies
+    (`include_router(..., dependencies=[Depends(...)])`): FastAPI documents
+    their parameters and security requirements, the catalog cannot know them.
+    Parameters the catalog lacks are added; the app's security requirements,
+    which FastAPI lists one per dependency but all of which must pass, are
+    added to each alternative of the catalog's (or stand alone); tags and
+    statuses the catalog lacks are added.
+    """
+    known = {(p.get("name"), p.get("in")) for p in operation.get("parameters", [])}
+    extra = [
+        p
+        for p in app_operation.get("parameters", [])
+        if isinstance(p, dict) and (p.get("name"), p.get("in")) not in known
+    ]
+    if extra:
+        operation["parameters"] = [*operation.get("parameters", []), *copy.deepcopy(extra)]
+    required: dict[str, Any] = {}
+    for requirement in app_operation.get("security", []):
+        required.update(copy.deepcopy(requirement))
+    if required:
+        alternatives = [a for a in operation.get("security", []) if isinstance(a, dict)]
+        operation["security"] = [{**a, **required} for a in alternatives] or [required]
+    tags = [t for t in app_operation.get("tags", []) if t not in operation.get("tags", [])]
+    if tags:
+        operation["tags"] = [*operation.get("tags", []), *tags]
+    responses = operation.setdefault("responses", {})
+    for status, response in app_operation.get("responses", {}).items():
+        if status not in responses and status != "422":  # FastAPI's 422: the catalog has its own
+            responses[status] = copy.deepcopy(response)
+    return operation
 
 
 def _catalog_operation(
