@@ -4,7 +4,8 @@
 
 Every stream here is fake work (no model, no job queue), but the code is what
 an app using ssegen writes: subclass the generated service, yield typed events,
-mount the generated routers, publish to topics with the generated publishers,
+mount the generated routers with the app's authenticators (examples/accounts.py),
+publish to topics with the generated publishers,
 and serve the event catalog with its docs page (at /reference).
 """
 
@@ -17,6 +18,7 @@ from typing import Any
 from fastapi import FastAPI
 from ssegen.runtime.docs import add_event_catalog
 
+from examples.accounts import bearer_user
 from examples.anthropic_messages import AnthropicMessagesDemo
 from examples.openai_chat import OpenAIChatDemo
 from examples.services import ChatDemo, JobsDemo, LogsDemo, notifications_router
@@ -35,7 +37,7 @@ LOCAL_SCALAR = (
 
 def create_app(*, docs_config: Mapping[str, Any] | None = None) -> FastAPI:
     app = FastAPI(title="ssegen example", version="1.0.0")
-    app.include_router(chat_router(ChatDemo()))
+    app.include_router(chat_router(ChatDemo(), bearer=bearer_user))
     app.include_router(jobs_router(JobsDemo()))
     app.include_router(logs_router(LogsDemo()))
     app.include_router(notifications_router())

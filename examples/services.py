@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, HTTPException
 
+from examples.accounts import OwnNotifications, User, bearer_user, session_user
 from generated.chat import (
     ChatCompletionBody,
     ChatCompletionEvent,
@@ -43,11 +44,14 @@ from generated.notifications import build_router as notifications_routes
 STEP = float(os.environ.get("EXAMPLE_STEP_SECONDS", "0.2"))
 
 
-class ChatDemo(ChatService):
-    """Echoes the last user message back, one word per chunk, like a tiny LLM."""
+class ChatDemo(ChatService[User]):
+    """Echoes the last user message back, one word per chunk, like a tiny LLM.
+
+    The stream is secured (specs/chat.yaml): `principal` is the caller.
+    """
 
     async def chat_completion(
-        self, *, body: ChatCompletionBody
+        self, *, body: ChatCompletionBody, principal: User
     ) -> AsyncIterator[ChatCompletionEvent]:
         prompt = body.messages[-1].content
         words = prompt.split() or ["..."]
@@ -129,8 +133,14 @@ class LogsDemo(LogsService):
 
 
 def notifications_router() -> APIRouter:
-    """The generated subscriber routes, plus two publishing endpoints for the demo."""
-    router = notifications_routes()
+    """The generated subscriber routes, plus two publishing endpoints for the demo.
+
+    Subscribing to a user's notifications needs that user's token or session
+    cookie; the publishing endpoints stand in for the app's own back end.
+    """
+    router = notifications_routes(
+        access=OwnNotifications(), bearer=bearer_user, session=session_user
+    )
     users = UserNotificationsPublisher()
     announcements = AnnouncementsPublisher()
 

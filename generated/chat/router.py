@@ -5,12 +5,19 @@ from collections.abc import AsyncIterable
 from typing import Annotated
 
 from fastapi import APIRouter, Body
-from ssegen.runtime import EventStreamResponse, StreamRoute, serve
+from ssegen.runtime import (
+    Authenticator,
+    EventStreamResponse,
+    Gate,
+    PrincipalT,
+    StreamRoute,
+    serve,
+)
 
 from .events import ChatCompletionEvent
 from .models import ChatCompletionBody
 from .service import ChatService
-from .streams import CHAT_COMPLETION
+from .streams import CHAT_COMPLETION, SECURITY_SCHEMES
 
 # What a response without events answers, by the stream's `empty_status`.
 _EMPTY = {
@@ -20,22 +27,42 @@ _EMPTY = {
 
 
 def build_router(
-    service: ChatService,
+    service: ChatService[PrincipalT],
+    *,
+    bearer: Authenticator[PrincipalT],
 ) -> APIRouter:
-    """Every stream of Chat Completions as routes; `app.include_router(build_router(...))`."""
+    """Every stream of Chat Completions as routes; `app.include_router(build_router(...))`.
+
+    Each security scheme takes the app's authenticator: a callable of
+    `ssegen.runtime.Credentials` (sync or async) or a FastAPI `Depends(...)`,
+    returning the caller (`PrincipalT`) or None to refuse with 401.
+    """
     router = APIRouter()
+    gate = Gate(
+        SECURITY_SCHEMES,
+        {
+            "bearer": bearer,
+        },
+    )
 
     def chat_completion(
         *,
         body: Annotated[ChatCompletionBody, Body()],
+        principal: PrincipalT,
     ) -> AsyncIterable[ChatCompletionEvent]:
         return service.chat_completion(
             body=body,
+            principal=principal,
         )
 
     router.add_api_route(
         "/v1/chat/completions",
-        serve(CHAT_COMPLETION, chat_completion, on_error=service.chat_completion_error),
+        serve(
+            CHAT_COMPLETION,
+            chat_completion,
+            on_error=service.chat_completion_error,
+            gate=gate,
+        ),
         methods=["POST"],
         operation_id="chat_completion",
         summary="Stream one chat completion",

@@ -3,17 +3,23 @@
 
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
+from typing import Generic
+
+from ssegen.runtime import PrincipalT
 
 from .events import ChatCompletionEvent, ErrorEvent
 from .models import ChatCompletionBody
 
 
-class ChatService(ABC):
+class ChatService(ABC, Generic[PrincipalT]):
     """Implement every stream of Chat Completions as an async generator.
 
     Each method yields only its own stream's events (mypy checks it); ssegen's
     runtime frames them, numbers or forwards ids, keeps the connection alive and
     closes the generator when the client goes away.
+
+    `PrincipalT` is the type of the caller your authenticators return; the
+    methods of secured streams receive it as `principal`.
     """
 
     @abstractmethod
@@ -21,11 +27,16 @@ class ChatService(ABC):
         self,
         *,
         body: ChatCompletionBody,
+        principal: PrincipalT,
     ) -> AsyncIterator[ChatCompletionEvent]:
         """Stream one chat completion
 
         Send the conversation; receive the assistant's reply as `chunk` events,
         optionally a `usage` event, and finally `done`, whose data is `[DONE]`.
+
+
+        `principal` is the authenticated caller;
+        raise ProblemError(403) before the first event to refuse it.
         """
 
     def chat_completion_error(self, exc: Exception) -> ErrorEvent | None:

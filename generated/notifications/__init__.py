@@ -4,6 +4,7 @@
 Per-user notifications and site-wide announcements, broadcast to every open tab.
 """
 
+from .access import NotificationsAccess
 from .events import (
     AccountClosedEvent,
     AnnouncementEvent,
@@ -23,6 +24,7 @@ __all__ = [
     "AnnouncementsPublisher",
     "Notification",
     "NotificationEvent",
+    "NotificationsAccess",
     "ReadData",
     "ReadEvent",
     "UserNotificationsEvent",

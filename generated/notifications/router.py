@@ -4,9 +4,19 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Path
-from ssegen.runtime import Broker, EventStreamResponse, StreamRoute, serve_topic
+from ssegen.runtime import (
+    Authenticator,
+    Broker,
+    EventStreamResponse,
+    Gate,
+    PrincipalT,
+    StreamRoute,
+    require_access,
+    serve_topic,
+)
 
-from .streams import ANNOUNCEMENTS_TOPIC, USER_NOTIFICATIONS_TOPIC
+from .access import NotificationsAccess
+from .streams import ANNOUNCEMENTS_TOPIC, SECURITY_SCHEMES, USER_NOTIFICATIONS_TOPIC
 
 # What a response without events answers, by the stream's `empty_status`.
 _EMPTY = {
@@ -17,23 +27,49 @@ _EMPTY = {
 
 def build_router(
     broker: Broker | None = None,
+    *,
+    access: NotificationsAccess[PrincipalT],
+    bearer: Authenticator[PrincipalT],
+    session: Authenticator[PrincipalT],
 ) -> APIRouter:
     """Every stream of Notifications as routes; `app.include_router(build_router(...))`.
 
     `broker` carries the topics (default: `ssegen.runtime.default_broker()`).
+
+    `access` decides who may subscribe to each instance of a secured topic.
+
+    Each security scheme takes the app's authenticator: a callable of
+    `ssegen.runtime.Credentials` (sync or async) or a FastAPI `Depends(...)`,
+    returning the caller (`PrincipalT`) or None to refuse with 401.
     """
     router = APIRouter()
+    gate = Gate(
+        SECURITY_SCHEMES,
+        {
+            "bearer": bearer,
+            "session": session,
+        },
+    )
 
-    def user_notifications_key(
+    async def user_notifications_key(
         *,
         user_id: Annotated[int, Path(ge=1)],
         last_event_id: int | None,
+        principal: PrincipalT,
     ) -> tuple[str, ...]:
+        await require_access(
+            access.authorize_user_notifications(
+                principal,
+                user_id=user_id,
+            )
+        )
         return (str(user_id),)
 
     router.add_api_route(
         "/users/{user_id}/notifications",
-        serve_topic(USER_NOTIFICATIONS_TOPIC, user_notifications_key, broker=broker),
+        serve_topic(
+            USER_NOTIFICATIONS_TOPIC, user_notifications_key, broker=broker, gate=gate
+        ),
         methods=["GET"],
         operation_id="user_notifications",
         summary="Notifications of one user",

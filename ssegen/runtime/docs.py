@@ -160,8 +160,9 @@ def keep_app_additions(operation: Document, app_operation: Mapping[str, Any]) ->
     their parameters and security requirements, the catalog cannot know them.
     Parameters the catalog lacks are added; the app's security requirements,
     which FastAPI lists one per dependency but all of which must pass, are
-    added to each alternative of the catalog's (or stand alone); tags and
-    statuses the catalog lacks are added.
+    added to each alternative of the catalog's (or stand alone); tags the
+    catalog lacks are added. Responses stay the catalog's: FastAPI's are the
+    generated route's own.
     """
     known = {(p.get("name"), p.get("in")) for p in operation.get("parameters", [])}
     extra = [
@@ -180,10 +181,6 @@ def keep_app_additions(operation: Document, app_operation: Mapping[str, Any]) ->
     tags = [t for t in app_operation.get("tags", []) if t not in operation.get("tags", [])]
     if tags:
         operation["tags"] = [*operation.get("tags", []), *tags]
-    responses = operation.setdefault("responses", {})
-    for status, response in app_operation.get("responses", {}).items():
-        if status not in responses and status != "422":  # FastAPI's 422: the catalog has its own
-            responses[status] = copy.deepcopy(response)
     return operation
 
 

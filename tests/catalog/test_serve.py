@@ -163,8 +163,16 @@ def test_the_example_specs_are_served(served: Served) -> None:
     _, jobs = _get(f"{served.base}/jobs/42/events")
     assert [e.type for e in jobs] == ["progress", "log", "completed"]
     body = {"model": "m", "messages": [{"role": "user", "content": "hi"}]}
+    # A secured stream: the mock needs credentials, and accepts any.
+    assert (
+        httpx.post(f"{served.base}/v1/chat/completions", json=body, timeout=20).status_code == 401
+    )
     with httpx.stream(
-        "POST", f"{served.base}/v1/chat/completions", json=body, timeout=20
+        "POST",
+        f"{served.base}/v1/chat/completions",
+        json=body,
+        headers={"Authorization": "Bearer anything"},
+        timeout=20,
     ) as response:
         chat = read_events(response)
     assert [e.type for e in chat] == ["chunk", "chunk", "usage", "done"]

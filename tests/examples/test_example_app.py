@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +18,9 @@ from tests.support.server import serve_in_process
 from tests.support.sse import Event, Parser, read_events
 
 ROOT = Path(__file__).resolve().parents[2]
+# The demo users of examples/accounts.py: ada is user 7, bob user 8.
+ADA = {"Authorization": "Bearer token-ada"}
+BOB = {"Authorization": "Bearer token-bob"}
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +90,9 @@ def test_chat_completion_streams_chunks_then_the_done_sentinel(base: str) -> Non
         "model": "small-chat-1",
         "messages": [{"role": "user", "content": "hello streaming world"}],
     }
-    with httpx.stream("POST", f"{base}/v1/chat/completions", json=body, timeout=10) as response:
+    with httpx.stream(
+        "POST", f"{base}/v1/chat/completions", json=body, headers=ADA, timeout=10
+    ) as response:
         assert response.status_code == 200
         events = read_events(response)
     assert [e.type for e in events] == ["chunk", "chunk", "chunk", "usage", "done"]
@@ -99,15 +103,34 @@ def test_chat_completion_streams_chunks_then_the_done_sentinel(base: str) -> Non
     assert json.loads(events[2].data)["finish_reason"] == "stop"
     assert all(e.last_event_id == "" for e in events)  # not resumable: no ids
     invalid = httpx.post(
-        f"{base}/v1/chat/completions", json={"model": "m", "messages": []}, timeout=10
+        f"{base}/v1/chat/completions",
+        json={"model": "m", "messages": []},
+        headers=ADA,
+        timeout=10,
     )
     assert invalid.status_code == 422
     missing = httpx.post(
         f"{base}/v1/chat/completions",
         json={"model": "missing-model", "messages": [{"role": "user", "content": "x"}]},
+        headers=ADA,
         timeout=10,
     )
     assert missing.status_code == 404
+
+
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer stolen"}], ids=["none", "bad"])
+def test_the_secured_chat_stream_refuses_callers_without_a_valid_key(
+    base: str, headers: dict[str, str]
+) -> None:
+    body = {"model": "small-chat-1", "messages": [{"role": "user", "content": "hi"}]}
+    with httpx.stream(
+        "POST", f"{base}/v1/chat/completions", json=body, headers=headers, timeout=10
+    ) as response:
+        response.read()
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"].startswith("Bearer")
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["status"] == 401
 
 
 def test_log_tail_sends_multi_line_records_and_resumes_at_the_handler_cursor(base: str) -> None:
@@ -130,13 +153,12 @@ def test_log_tail_sends_multi_line_records_and_resumes_at_the_handler_cursor(bas
 
 
 def test_notifications_reach_subscribers_and_replay_after_reconnect(base: str) -> None:
-    user = f"{time.time_ns() % 1_000_000 + 1}"
-    url = f"{base}/users/{user}/notifications"
+    url = f"{base}/users/7/notifications"  # ada's own: the topic is secured
     received: list[Event] = []
     connected = threading.Event()
 
     def subscribe() -> None:
-        with httpx.stream("GET", url, timeout=10) as response:
+        with httpx.stream("GET", url, headers=ADA, timeout=10) as response:
             connected.set()
             received.extend(read_events(response, limit=2))
 
@@ -151,7 +173,25 @@ def test_notifications_reach_subscribers_and_replay_after_reconnect(base: str) -
     reader.join(10)
     assert [json.loads(e.data)["id"] for e in received] == ["n1", "n2"]
     first_id = received[0].last_event_id
-    with httpx.stream("GET", url, headers={"Last-Event-ID": first_id}, timeout=10) as response:
+    with httpx.stream(
+        "GET", url, headers={**ADA, "Last-Event-ID": first_id}, timeout=10
+    ) as response:
         replay = read_events(response, limit=1)
     assert [json.loads(e.data)["id"] for e in replay] == ["n2"]
     assert replay[0].last_event_id == received[1].last_event_id
+
+
+def test_a_users_notifications_are_refused_to_other_callers(base: str) -> None:
+    url = f"{base}/users/7/notifications"
+    foreign = httpx.get(url, headers=BOB, timeout=10)  # bob is user 8
+    assert foreign.status_code == 403
+    assert foreign.headers["content-type"] == "application/problem+json"
+    anonymous = httpx.get(url, timeout=10)
+    assert anonymous.status_code == 401
+    assert anonymous.headers["www-authenticate"] == 'Bearer, APIKey in="cookie", name="session"'
+    # A browser's EventSource sends no Authorization header, but it sends the session cookie.
+    cookies = {"session": "session-ada"}
+    with httpx.stream("GET", url, cookies=cookies, timeout=10) as response:
+        assert response.status_code == 200
+        retained = read_events(response, limit=1)
+    assert retained[0].type == "notification"
