@@ -9,19 +9,22 @@ from .events import (
     AuditEvent,
     ClosedEvent,
     DoneEvent,
+    EndEvent,
     EntryEvent,
+    ExportEvent,
     GreetingEvent,
     HelloEvent,
     InboxEvent,
     ItemEvent,
     MessageEvent,
     NewsEvent,
+    RowEvent,
     SecretEvent,
     SecretsEvent,
     StatusEvent,
     UpEvent,
 )
-from .models import SecretData
+from .models import ExportBody, ExportErrorBody, ExportErrorBodyError, SecretData
 from .publishers import InboxPublisher, NewsPublisher
 from .router import build_router
 from .service import VaultService
@@ -30,7 +33,12 @@ __all__ = [
     "AuditEvent",
     "ClosedEvent",
     "DoneEvent",
+    "EndEvent",
     "EntryEvent",
+    "ExportBody",
+    "ExportErrorBody",
+    "ExportErrorBodyError",
+    "ExportEvent",
     "GreetingEvent",
     "HelloEvent",
     "InboxEvent",
@@ -39,6 +47,7 @@ __all__ = [
     "MessageEvent",
     "NewsEvent",
     "NewsPublisher",
+    "RowEvent",
     "SecretData",
     "SecretEvent",
     "SecretsEvent",

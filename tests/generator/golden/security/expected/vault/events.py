@@ -75,6 +75,24 @@ InboxEvent: TypeAlias = MessageEvent | ClosedEvent
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class RowEvent:
+    """The `row` event of `export`."""
+
+    data: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EndEvent:
+    """The `end` event of `export`.
+
+    Ends the stream.
+    """
+
+
+ExportEvent: TypeAlias = RowEvent | EndEvent
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ItemEvent:
     """The `item` event of `news`."""
 

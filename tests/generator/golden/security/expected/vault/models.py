@@ -2,8 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel
+
+
+class ExportBody(BaseModel):
+    format: Literal["json", "csv"]
+
+
+class ExportErrorBodyError(BaseModel):
+    code: int
+    message: str
 
 
 class SecretData(BaseModel):
     value: str
+
+
+class ExportErrorBody(BaseModel):
+    error: ExportErrorBodyError

@@ -4,7 +4,7 @@
 from collections.abc import AsyncIterable
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Body, Path
 from ssegen.runtime import (
     Authenticator,
     Broker,
@@ -18,10 +18,12 @@ from ssegen.runtime import (
 )
 
 from .access import VaultAccess
-from .events import AuditEvent, GreetingEvent, SecretsEvent, StatusEvent
+from .events import AuditEvent, ExportEvent, GreetingEvent, SecretsEvent, StatusEvent
+from .models import ExportBody
 from .service import VaultService
 from .streams import (
     AUDIT,
+    EXPORT,
     GREETING,
     INBOX_TOPIC,
     NEWS_TOPIC,
@@ -171,6 +173,28 @@ def build_router(
         methods=["GET"],
         operation_id="inbox",
         summary="Messages of one user",
+        response_model=None,
+        response_class=EventStreamResponse,
+        responses={204: _EMPTY[204]},
+        route_class_override=StreamRoute,
+    )
+
+    def export(
+        *,
+        body: Annotated[ExportBody, Body()],
+        principal: PrincipalT,
+    ) -> AsyncIterable[ExportEvent]:
+        return service.export(
+            body=body,
+            principal=principal,
+        )
+
+    router.add_api_route(
+        "/export",
+        serve(EXPORT, export, on_problem=service.export_problem, gate=gate),
+        methods=["POST"],
+        operation_id="export",
+        summary="Export every secret, refusing in the API's own error envelope",
         response_model=None,
         response_class=EventStreamResponse,
         responses={204: _EMPTY[204]},

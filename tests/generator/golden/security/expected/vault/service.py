@@ -5,9 +5,10 @@ from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
 from typing import Generic
 
-from ssegen.runtime import PrincipalT
+from ssegen.runtime import PrincipalT, ProblemError
 
-from .events import AuditEvent, GreetingEvent, SecretsEvent, StatusEvent
+from .events import AuditEvent, ExportEvent, GreetingEvent, SecretsEvent, StatusEvent
+from .models import ExportBody, ExportErrorBody
 
 
 class VaultService(ABC, Generic[PrincipalT]):
@@ -30,7 +31,8 @@ class VaultService(ABC, Generic[PrincipalT]):
     ) -> AsyncIterator[SecretsEvent]:
         """One secret's versions, for its owner
 
-        `principal` is the authenticated caller; raise ProblemError(403) before the first event to refuse it.
+        `principal` is the authenticated caller;
+        raise ProblemError(403) before the first event to refuse it.
         """
 
     @abstractmethod
@@ -41,7 +43,8 @@ class VaultService(ABC, Generic[PrincipalT]):
     ) -> AsyncIterator[AuditEvent]:
         """The audit log, for auditors
 
-        `principal` is the authenticated caller; raise ProblemError(403) before the first event to refuse it.
+        `principal` is the authenticated caller;
+        raise ProblemError(403) before the first event to refuse it.
         """
 
     @abstractmethod
@@ -58,5 +61,29 @@ class VaultService(ABC, Generic[PrincipalT]):
     ) -> AsyncIterator[GreetingEvent]:
         """A greeting, personal when the caller says who it is
 
-        `principal` is the authenticated caller (None when it sent no credentials); raise ProblemError(403) before the first event to refuse it.
+        `principal` is the authenticated caller (None when it sent no credentials);
+        raise ProblemError(403) before the first event to refuse it.
         """
+
+    @abstractmethod
+    def export(
+        self,
+        *,
+        body: ExportBody,
+        principal: PrincipalT,
+    ) -> AsyncIterator[ExportEvent]:
+        """Export every secret, refusing in the API's own error envelope
+
+        `principal` is the authenticated caller;
+        raise ProblemError(403) before the first event to refuse it.
+        """
+
+    def export_problem(self, problem: ProblemError) -> ExportErrorBody | None:
+        """The error body of a request export refuses before its first event.
+
+        `problem` is what the runtime reports (a body that does not validate, a
+        bad Last-Event-ID, a failure); return None for the envelope the spec
+        describes (its `errors.fill`). Raise `ssegen.runtime.EnvelopeError` from
+        the handler to refuse with an envelope of your own.
+        """
+        return None
