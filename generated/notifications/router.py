@@ -11,6 +11,7 @@ from ssegen.runtime import (
     Gate,
     PrincipalT,
     StreamRoute,
+    check_access,
     require_access,
     serve_topic,
 )
@@ -43,6 +44,7 @@ def build_router(
     returning the caller (`PrincipalT`) or None to refuse with 401.
     """
     router = APIRouter()
+    check_access(access, NotificationsAccess)
     gate = Gate(
         SECURITY_SCHEMES,
         {

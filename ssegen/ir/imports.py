@@ -43,6 +43,7 @@ EXTERNAL: dict[str, dict[str, tuple[str, ...]]] = {
             "PrincipalT",
             "StreamRoute",
             "body_flag",
+            "check_access",
             "require_access",
             "serve",
             "serve_topic",
@@ -166,7 +167,7 @@ def module_imports(catalog: ir.Catalog) -> dict[str, tuple[Import, ...]]:
         | ({"Answer"} if answers else set())
         | ({"body_flag"} if any(a.when == "body" for a in answers) else set())
         | ({"Authenticator", "Gate", "PrincipalT"} if catalog.secured else set())
-        | ({"require_access"} if secured_topics else set()),
+        | ({"check_access", "require_access"} if secured_topics else set()),
         "service": {"ABC", "abstractmethod", "AsyncIterator"}
         | ({"ProblemError"} if handler_envelopes else set())
         | ({"Generic", "PrincipalT"} if catalog.secured_handlers else set())

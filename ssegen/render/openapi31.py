@@ -5,7 +5,9 @@ OpenAPI 3.1 cannot say that a response is a sequence of items: it has no
 frame union, with a description that says it describes one event rather
 than the body, and each example frame becomes a string `value`. Everything
 else (JSON Schema 2020-12 with `const`, `contentMediaType`, `contentSchema`,
-the discriminator, `x-sse`) is already valid 3.1.
+the discriminator, `x-sse`) is already valid 3.1, but for OAuth 2.0's
+device authorization flow, new in 3.2: it is kept as the extension
+`x-deviceAuthorization` of its scheme's flows.
 """
 
 from __future__ import annotations
@@ -48,4 +50,8 @@ def downgrade_to_31(document: dict[str, Any]) -> dict[str, Any]:
                 content = response.get("content", {})
                 if "text/event-stream" in content:
                     content["text/event-stream"] = _media_type(content["text/event-stream"])
+    for scheme in result.get("components", {}).get("securitySchemes", {}).values():
+        flows = scheme.get("flows", {})
+        if "deviceAuthorization" in flows:
+            flows["x-deviceAuthorization"] = flows.pop("deviceAuthorization")
     return result

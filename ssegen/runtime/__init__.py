@@ -21,7 +21,15 @@ from .refusals import EnvelopeError, ErrorFormat
 from .request_body import StreamRoute
 from .response import EventStreamResponse
 from .response_headers import HeadersSentError, ResponseHeaders
-from .security import Authenticator, Credentials, Gate, PrincipalT, Scheme, require_access
+from .security import (
+    Authenticator,
+    Credentials,
+    Gate,
+    PrincipalT,
+    Scheme,
+    check_access,
+    require_access,
+)
 from .serve import serve
 from .shutdown import end_streams, set_shutdown_check, uvicorn_is_exiting
 from .stream import EventSpec, IdsMode, PayloadKind, StreamSpec
@@ -46,6 +54,7 @@ __all__ = [
     "StreamRoute",
     "StreamSpec",
     "body_flag",
+    "check_access",
     "encode_comment",
     "encode_event",
     "end_streams",

@@ -338,6 +338,19 @@ def _refusal(
 ACCESS_DENIED = "The caller may not subscribe to this topic instance."
 
 
+def check_access(access: object, expected: type) -> None:
+    """Refuse, when the router is built, an `access` that is not the package's `<Package>Access`.
+
+    Without it a secured topic could not decide who may subscribe: it fails
+    at startup rather than at the first subscriber.
+    """
+    if not isinstance(access, expected):
+        raise TypeError(
+            f"build_router: `access` must be a {expected.__name__} that decides who may "
+            f"subscribe to each instance of the secured topics (got {type(access).__name__})"
+        )
+
+
 async def require_access(decision: bool | Awaitable[bool]) -> None:
     """Refuse with 403 unless the app's topic authorization `decision` is True."""
     allowed = await decision if inspect.isawaitable(decision) else decision

@@ -12,7 +12,7 @@ import json
 import os
 import shutil
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -99,12 +99,16 @@ def run_client(
     terminal: Sequence[str] = (),
     timeout: float = 20.0,
     linger: float = 0.0,
+    cookies: Mapping[str, str] | None = None,
 ) -> ClientRun:
     """Let `client` read `url` until a `terminal` event, a failed connection or `timeout`.
 
     `linger` keeps a failed EventSource open that long, so that a reconnect it
-    should not make would reach the server.
+    should not make would reach the server. `cookies` are set for the URL's
+    origin first (Chromium only: the page's session cookie, which EventSource sends).
     """
+    if cookies and client != "chromium":
+        raise ValueError("cookies: only the chromium client has a cookie jar here")
     require_client(client)
     if client == "python":
         source = EventSource(url, terminal=terminal, timeout=timeout)
@@ -116,6 +120,7 @@ def run_client(
         "terminal": list(terminal),
         "timeoutMs": int(timeout * 1000),
         "lingerMs": int(linger * 1000),
+        "cookies": dict(cookies or {}),
     }
     script = NODE_DIR / NODE_CLIENTS[client]
     try:

@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.clients.client_runs import run_client
 from tests.support.server import serve_in_process
 from tests.support.sse import Event, Parser, read_events
 
@@ -190,8 +191,29 @@ def test_a_users_notifications_are_refused_to_other_callers(base: str) -> None:
     assert anonymous.status_code == 401
     assert anonymous.headers["www-authenticate"] == 'Bearer, APIKey in="cookie", name="session"'
     # A browser's EventSource sends no Authorization header, but it sends the session cookie.
+    note = {"id": "cookie", "kind": "system", "title": "retained"}
+    assert httpx.post(url, json=note, timeout=10).status_code == 202
     cookies = {"session": "session-ada"}
     with httpx.stream("GET", url, cookies=cookies, timeout=10) as response:
         assert response.status_code == 200
         retained = read_events(response, limit=1)
     assert retained[0].type == "notification"
+
+
+def test_a_browser_eventsource_reads_its_users_topic_with_the_session_cookie(base: str) -> None:
+    """Headless Chromium's EventSource: no Authorization header, but the session cookie."""
+    note = {"id": "browser", "kind": "system", "title": "for the browser"}
+    url = f"{base}/users/7/notifications"
+    assert httpx.post(url, json=note, timeout=10).status_code == 202  # retained for replay
+    run = run_client(
+        "chromium",
+        url,
+        events=["notification"],
+        terminal=["notification"],
+        cookies={"session": "session-ada"},
+    )
+    assert run.done["reason"] == "terminal", run.describe()
+    assert run.events[0][0] == "notification"
+    # Without the cookie the browser is refused (401) and never sees an event.
+    refused = run_client("chromium", url, events=["notification"], timeout=10, linger=0.5)
+    assert refused.events == [] and refused.done["reason"] == "closed", refused.describe()

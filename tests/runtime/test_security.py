@@ -316,6 +316,8 @@ def test_a_secured_topic_cannot_be_served_without_an_explicit_decision() -> None
         Forgetful()
     with pytest.raises(TypeError, match="access"):
         vault.build_router(Service(), MemoryBroker(), **AUTHENTICATORS)
+    with pytest.raises(TypeError, match="`access` must be a VaultAccess"):
+        vault.build_router(Service(), MemoryBroker(), access=None, **AUTHENTICATORS)
 
 
 def test_every_scheme_needs_an_authenticator() -> None:

@@ -29,6 +29,13 @@ const context = await chromium.launchPersistentContext(profile, {
   args: ARGS,
 });
 try {
+  // Cookies of the stream's origin, as a logged-in page would have them (a session cookie).
+  const cookies = Object.entries(options.cookies).map(([name, value]) => ({
+    name,
+    value,
+    url: options.url,
+  }));
+  if (cookies.length) await context.addCookies(cookies);
   const page = context.pages()[0] ?? (await context.newPage());
   // Same origin as the stream, so no CORS is involved.
   await page.goto(new URL('/blank', options.url).href);

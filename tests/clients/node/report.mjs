@@ -18,6 +18,7 @@ export function readOptions() {
     timeoutMs: options.timeoutMs ?? 20000,
     lingerMs: options.lingerMs ?? 0,
     maxConnections: options.maxConnections ?? 100,
+    cookies: options.cookies ?? {},
   };
 }
 

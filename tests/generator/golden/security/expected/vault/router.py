@@ -12,6 +12,7 @@ from ssegen.runtime import (
     Gate,
     PrincipalT,
     StreamRoute,
+    check_access,
     require_access,
     serve,
     serve_topic,
@@ -63,6 +64,7 @@ def build_router(
     returning the caller (`PrincipalT`) or None to refuse with 401.
     """
     router = APIRouter()
+    check_access(access, VaultAccess)
     gate = Gate(
         SECURITY_SCHEMES,
         {
