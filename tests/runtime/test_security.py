@@ -372,6 +372,21 @@ def test_an_app_dependencys_refusal_is_in_the_streams_format() -> None:
     assert response.headers["content-type"] == "application/problem+json"
 
 
+def test_a_failing_dependency_is_a_500_in_the_streams_format() -> None:
+    def broken() -> None:
+        raise RuntimeError("the session store is down")
+
+    app = FastAPI()
+    router = vault.build_router(Service(), MemoryBroker(), access=Access(), **AUTHENTICATORS)
+    app.include_router(router, dependencies=[Depends(broken)])
+    with serve_in_thread(app) as url:
+        plain = httpx.get(f"{url}/status", timeout=10)
+        enveloped = httpx.post(f"{url}/export", json={"format": "csv"}, headers=ADA, timeout=10)
+    assert plain.status_code == 500 and plain.json()["detail"] == "The stream failed."
+    assert "session store" not in plain.text
+    assert enveloped.status_code == 500 and enveloped.json()["error"]["code"] == 500
+
+
 SEED = int(os.environ.get("SSEGEN_SCHEDULE_SEED", "1207"))
 
 
