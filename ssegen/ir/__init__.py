@@ -179,6 +179,8 @@ class Stream:
     # Who may open it: alternatives, any one of which suffices; None: anyone (`security: []`).
     security: tuple[Requirement, ...] | None
     access_hook: str  # a secured topic's authorization method, `authorize_<stream>`
+    call_const: str  # the client's `StreamCall` of it (client.py)
+    failed_class: str  # the client's exception for its error event (when it has one)
     # StreamSpec's keyword arguments that differ from its defaults, as Python source.
     spec_options: tuple[tuple[str, str], ...]
 
@@ -195,6 +197,12 @@ class Stream:
     def named_uniquely(self) -> bool:
         """Every event has an `event:` line of its own: the name alone tells events apart."""
         return all(event.tell.kind == "own" and event.wire_name for event in self.events)
+
+    @property
+    def client_union(self) -> str:
+        """What its client method yields: its events, and `Missed` on a resumable topic."""
+        missed = self.topic is not None and self.ids is not None
+        return f"{self.union_name} | Missed" if missed else self.union_name
 
     @property
     def principal_annotation(self) -> str:
@@ -231,6 +239,10 @@ class Catalog:
     imports: dict[str, tuple[Import, ...]] = field(default_factory=dict)
     security_schemes: tuple[SecurityScheme, ...] = ()
     access_class: str = ""  # the class of its secured topics' authorization (`access.py`)
+    client_class: str = ""  # the typed client (`client.py`) and its exceptions' names
+    client_error: str = ""
+    status_error: str = ""
+    interrupted_error: str = ""
 
     @property
     def secured(self) -> bool:

@@ -28,7 +28,7 @@ EXTERNAL: dict[str, dict[str, tuple[str, ...]]] = {
         "ssegen.runtime": ("ResponseHeaders",),
     },
     "streams": {
-        "ssegen.runtime": ("ErrorFormat", "EventSpec", "Scheme", "StreamSpec", "TopicSpec")
+        "ssegen.runtime": ("ErrorFormat", "EventSpec", "Scheme", "StreamSpec", "Tell", "TopicSpec")
     },
     "router": {
         "collections.abc": ("AsyncIterable",),
@@ -61,10 +61,24 @@ EXTERNAL: dict[str, dict[str, tuple[str, ...]]] = {
         "ssegen.runtime": ("PrincipalT",),
     },
     "publishers": {"typing": ("Literal",), "ssegen.runtime": ("Broker", "default_broker")},
+    "client": {
+        "collections.abc": ("AsyncIterator",),
+        "typing": ("Literal",),
+        "ssegen.client": (
+            "Client",
+            "ClientError",
+            "ErrorEventError",
+            "Errors",
+            "Missed",
+            "StatusError",
+            "StreamCall",
+            "StreamInterrupted",
+        ),
+    },
 }
 
 # Module-level names the templates define beside the spec's own.
-DEFINED = frozenset({"build_router", "_NO_CONTENT", "SECURITY_SCHEMES"})
+DEFINED = frozenset({"build_router", "_NO_CONTENT", "SECURITY_SCHEMES", "_ERRORS"})
 
 # What datamodel-code-generator may import into models.py beside the schemas' classes.
 MODELS_IMPORTS = frozenset(
@@ -156,7 +170,8 @@ def module_imports(catalog: ir.Catalog) -> dict[str, tuple[Import, ...]]:
         "streams": {"EventSpec", "StreamSpec"}
         | ({"TopicSpec"} if topics else set())
         | ({"ErrorFormat"} if envelopes else set())
-        | ({"Scheme"} if catalog.secured else set()),
+        | ({"Scheme"} if catalog.secured else set())
+        | ({"Tell"} if any(e.tell.kind != "own" for e in catalog.events) else set()),
         "router": {"APIRouter", "EventStreamResponse", "StreamRoute"}
         | {location.capitalize() for location in locations}
         | _typing(p.typing for p in params)
@@ -174,6 +189,11 @@ def module_imports(catalog: ir.Catalog) -> dict[str, tuple[Import, ...]]:
         | _typing(p.typing for p in handler_params),
         "access": {"ABC", "abstractmethod", "Generic", "PrincipalT"}
         | _typing(p.typing for p in access_params),
+        "client": {"AsyncIterator", "Client", "ClientError", "Errors", "StatusError"}
+        | {"StreamCall", "StreamInterrupted"}
+        | ({"ErrorEventError"} if any(s.error_event for s in catalog.streams) else set())
+        | ({"Missed"} if any("Missed" in s.client_union for s in catalog.streams) else set())
+        | _typing(p.typing for p in params),
         "publishers": {"Broker", "default_broker"} | _typing(p.typing for p in key_params),
     }
     own: dict[str, list[Import]] = {
@@ -230,6 +250,15 @@ def module_imports(catalog: ir.Catalog) -> dict[str, tuple[Import, ...]]:
             ),
         ],
         "access": [],
+        "client": [
+            Import(
+                ".events",
+                tuple(s.union_name for s in catalog.streams)
+                + tuple(s.error_event.class_name for s in catalog.streams if s.error_event),
+            ),
+            Import(".models", tuple(catalog.body_models)),
+            Import(".streams", tuple(s.const_name for s in catalog.streams)),
+        ],
         "publishers": [
             Import(".events", tuple(s.union_name for s in topics)),
             Import(".streams", tuple(s.topic.const_name for s in topics if s.topic)),

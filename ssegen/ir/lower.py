@@ -85,6 +85,15 @@ def lower(doc: Document, spec: Spec, resolver: Resolver, package: str, source: s
     access_class = f"{prefix}Access"
     if any(s.security is not None and s.topic is not None for s in streams):
         classes.claim(access_class, f"package '{package}'", ("package",))
+    client = {
+        kind: classes.claim(f"{prefix}{suffix}", f"the client of package '{package}'", ("package",))
+        for kind, suffix in (
+            ("client_class", "Client"),
+            ("client_error", "ClientError"),
+            ("status_error", "StatusError"),
+            ("interrupted_error", "StreamInterrupted"),
+        )
+    }
     resolver.check_cycles()
     defs = hoist_nested(resolver.defs, set(classes.owners) | RESERVED)
     catalog = ir.Catalog(
@@ -99,6 +108,7 @@ def lower(doc: Document, spec: Spec, resolver: Resolver, package: str, source: s
         omit_none=omit_none(defs),
         security_schemes=schemes,
         access_class=access_class,
+        **client,
     )
     return replace(catalog, imports=module_imports(catalog))
 
@@ -170,6 +180,10 @@ def _stream(
         errors = _errors(doc, resolver, classes, stream.errors, f"{prefix}ErrorBody", owner, loc)
     problem_hook = f"{snake(name).rstrip('_')}_problem"
     security = stream_security(spec, stream)
+    call_const = constants.claim(f"_{constant(name)}", f"the client call of {owner}", loc)
+    failed_class = f"{prefix}Failed"
+    if any(event.error for event in stream.events.values()):
+        classes.claim(failed_class, f"the error event exception of {owner}", loc)
     access_hook = f"authorize_{snake(name).rstrip('_')}"
     if security is not None and stream.topic is not None:
         methods.claim(access_hook, f"the authorization of {owner}", loc)
@@ -260,6 +274,8 @@ def _stream(
         headers_class=headers_class,
         security=security,
         access_hook=access_hook,
+        call_const=call_const,
+        failed_class=failed_class,
         spec_options=_options(
             ("retry", stream.retry, None),
             ("keepalive", keepalive, DEFAULT_KEEPALIVE),

@@ -69,7 +69,7 @@ def render_catalog(catalog: ir.Catalog) -> dict[str, str]:
         files[f"{base}/models.py"] = _format(
             render_models(catalog.defs, catalog.omit_none, header(catalog))
         )
-    modules = ["__init__", "events", "streams", "router"]
+    modules = ["__init__", "events", "streams", "router", "client"]
     if catalog.handler_streams:
         modules.append("service")
     if catalog.topic_streams:

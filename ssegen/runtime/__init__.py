@@ -32,7 +32,7 @@ from .security import (
 )
 from .serve import serve
 from .shutdown import end_streams, set_shutdown_check, uvicorn_is_exiting
-from .stream import EventSpec, IdsMode, PayloadKind, StreamSpec
+from .stream import EventSpec, IdsMode, PayloadKind, StreamSpec, Tell
 
 __all__ = [
     "KEEPALIVE",
@@ -53,6 +53,7 @@ __all__ = [
     "Scheme",
     "StreamRoute",
     "StreamSpec",
+    "Tell",
     "body_flag",
     "check_access",
     "encode_comment",

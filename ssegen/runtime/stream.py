@@ -40,6 +40,23 @@ def check_field_value(kind: str, value: str) -> str:
     return value
 
 
+TellKind = Literal["const", "member", "other", "text", "empty"]
+
+
+@dataclass(frozen=True, slots=True)
+class Tell:
+    """How a client tells an event from others sent under its wire name (ssegen.ir.variants).
+
+    const: its JSON `property` is `value`; member: it alone has the member
+    `property`; other: the JSON payload no other variant claims; text: its
+    text is `value`; empty: its `data:` line is empty.
+    """
+
+    kind: TellKind
+    property: str | None = None
+    value: str | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class EventSpec:
     """One declared event: its generated class and its wire name.
@@ -59,6 +76,7 @@ class EventSpec:
     name: str | None  # None: no `event:` line (clients see `message`)
     payload: PayloadKind
     terminal: bool = False
+    tell: Tell | None = None  # set for events sharing their wire name with others
     prefix: bytes = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

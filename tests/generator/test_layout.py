@@ -11,7 +11,8 @@ import ssegen
 
 PACKAGE = Path(ssegen.__file__).parent
 # The preview server serves over the runtime; nothing else outside it may import it.
-SERVING = ("ssegen.preview", "ssegen.runtime")
+# What may use the runtime: the mock server, and the client, which decodes with the StreamSpec.
+SERVING = ("ssegen.preview", "ssegen.runtime", "ssegen.client")
 
 
 def test_the_build_pipeline_does_not_import_the_runtime_or_fastapi() -> None:
@@ -71,7 +72,7 @@ def test_no_import_cycle_between_packages_or_top_level_modules() -> None:
     assert cycles == []
 
 
-def test_only_the_preview_imports_the_runtime() -> None:
+def test_only_the_preview_and_the_client_import_the_runtime() -> None:
     graph = _imports()
     importers = sorted(u for u, targets in graph.items() if "ssegen.runtime" in targets)
     assert [u for u in importers if u not in SERVING] == []
