@@ -85,15 +85,10 @@ def lower(doc: Document, spec: Spec, resolver: Resolver, package: str, source: s
     access_class = f"{prefix}Access"
     if any(s.security is not None and s.topic is not None for s in streams):
         classes.claim(access_class, f"package '{package}'", ("package",))
-    client = {
-        kind: classes.claim(f"{prefix}{suffix}", f"the client of package '{package}'", ("package",))
-        for kind, suffix in (
-            ("client_class", "Client"),
-            ("client_error", "ClientError"),
-            ("status_error", "StatusError"),
-            ("interrupted_error", "StreamInterrupted"),
-        )
-    }
+    client, client_error, status_error, interrupted_error = (
+        classes.claim(f"{prefix}{suffix}", f"the client of package '{package}'", ("package",))
+        for suffix in ("Client", "ClientError", "StatusError", "StreamInterrupted")
+    )
     resolver.check_cycles()
     defs = hoist_nested(resolver.defs, set(classes.owners) | RESERVED)
     catalog = ir.Catalog(
@@ -108,7 +103,10 @@ def lower(doc: Document, spec: Spec, resolver: Resolver, package: str, source: s
         omit_none=omit_none(defs),
         security_schemes=schemes,
         access_class=access_class,
-        **client,
+        client_class=client,
+        client_error=client_error,
+        status_error=status_error,
+        interrupted_error=interrupted_error,
     )
     return replace(catalog, imports=module_imports(catalog))
 
