@@ -32,6 +32,7 @@ from generated.jobs import (
 )
 from generated.logs import LineEvent, LogsService, RotatedData, RotatedEvent, TailEvent
 from generated.notifications import (
+    AccountClosedEvent,
     AnnouncementEvent,
     AnnouncementsPublisher,
     Notification,
@@ -147,6 +148,11 @@ def notifications_router() -> APIRouter:
     @router.post("/users/{user_id}/notifications", status_code=202)
     async def notify(user_id: int, notification: Annotated[Notification, Body()]) -> None:
         await users.publish(NotificationEvent(data=notification), user_id=user_id)
+
+    @router.post("/users/{user_id}/account/close", status_code=202)
+    async def close_account(user_id: int) -> None:
+        # The instance's terminal event: its subscribers stop, and a reconnect gets 204.
+        await users.publish(AccountClosedEvent(), user_id=user_id)
 
     @router.post("/announcements", status_code=202)
     async def announce(text: Annotated[str, Body(embed=True)]) -> None:

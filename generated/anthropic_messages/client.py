@@ -7,19 +7,27 @@ Last-Event-ID only where the stream allows it, and raises this module's
 exceptions.
 """
 
-from collections.abc import AsyncIterator
-
 from ssegen.client import (
     Client,
     ClientError,
     ErrorEventError,
     Errors,
+    EventStream,
     StatusError,
     StreamCall,
     StreamInterrupted,
 )
 
-from .events import CreateMessageEvent, ErrorEvent
+from .events import (
+    ContentBlockDeltaEvent,
+    ContentBlockStartEvent,
+    ContentBlockStopEvent,
+    ErrorEvent,
+    MessageDeltaEvent,
+    MessageStartEvent,
+    MessageStopEvent,
+    PingEvent,
+)
 from .models import CreateMessageBody
 from .streams import CREATE_MESSAGE
 
@@ -45,7 +53,15 @@ class CreateMessageFailed(AnthropicMessagesClientError, ErrorEventError[ErrorEve
 _ERRORS = Errors(
     status=AnthropicMessagesStatusError, interrupted=AnthropicMessagesStreamInterrupted
 )
-_CREATE_MESSAGE: StreamCall[CreateMessageEvent] = StreamCall(
+_CREATE_MESSAGE: StreamCall[
+    MessageStartEvent
+    | ContentBlockStartEvent
+    | PingEvent
+    | ContentBlockDeltaEvent
+    | ContentBlockStopEvent
+    | MessageDeltaEvent
+    | MessageStopEvent
+] = StreamCall(
     CREATE_MESSAGE,
     "POST",
     "/anthropic/v1/messages",
@@ -71,7 +87,15 @@ class AnthropicMessagesClient(Client):
         authorization: str | None = None,
         anthropic_version: str | None = None,
         body: CreateMessageBody,
-    ) -> AsyncIterator[CreateMessageEvent]:
+    ) -> EventStream[
+        MessageStartEvent
+        | ContentBlockStartEvent
+        | PingEvent
+        | ContentBlockDeltaEvent
+        | ContentBlockStopEvent
+        | MessageDeltaEvent
+        | MessageStopEvent
+    ]:
         """Stream one message, as Anthropic's SDK reads it"""
         return self._open(
             _CREATE_MESSAGE,

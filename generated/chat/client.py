@@ -7,19 +7,18 @@ Last-Event-ID only where the stream allows it, and raises this module's
 exceptions.
 """
 
-from collections.abc import AsyncIterator
-
 from ssegen.client import (
     Client,
     ClientError,
     ErrorEventError,
     Errors,
+    EventStream,
     StatusError,
     StreamCall,
     StreamInterrupted,
 )
 
-from .events import ChatCompletionEvent, ErrorEvent
+from .events import ChunkEvent, DoneEvent, ErrorEvent, UsageEvent
 from .models import ChatCompletionBody
 from .streams import CHAT_COMPLETION
 
@@ -41,7 +40,7 @@ class ChatCompletionFailed(ChatClientError, ErrorEventError[ErrorEvent]):
 
 
 _ERRORS = Errors(status=ChatStatusError, interrupted=ChatStreamInterrupted)
-_CHAT_COMPLETION: StreamCall[ChatCompletionEvent] = StreamCall(
+_CHAT_COMPLETION: StreamCall[ChunkEvent | UsageEvent | DoneEvent] = StreamCall(
     CHAT_COMPLETION,
     "POST",
     "/v1/chat/completions",
@@ -64,7 +63,7 @@ class ChatClient(Client):
         self,
         *,
         body: ChatCompletionBody,
-    ) -> AsyncIterator[ChatCompletionEvent]:
+    ) -> EventStream[ChunkEvent | UsageEvent | DoneEvent]:
         """Stream one chat completion"""
         return self._open(
             _CHAT_COMPLETION,

@@ -7,19 +7,18 @@ Last-Event-ID only where the stream allows it, and raises this module's
 exceptions.
 """
 
-from collections.abc import AsyncIterator
-
 from ssegen.client import (
     Client,
     ClientError,
     ErrorEventError,
     Errors,
+    EventStream,
     StatusError,
     StreamCall,
     StreamInterrupted,
 )
 
-from .events import FailedEvent, JobEventsEvent
+from .events import CompletedEvent, FailedEvent, LogEvent, ProgressEvent
 from .streams import JOB_EVENTS
 
 
@@ -40,7 +39,7 @@ class JobEventsFailed(JobsClientError, ErrorEventError[FailedEvent]):
 
 
 _ERRORS = Errors(status=JobsStatusError, interrupted=JobsStreamInterrupted)
-_JOB_EVENTS: StreamCall[JobEventsEvent] = StreamCall(
+_JOB_EVENTS: StreamCall[ProgressEvent | LogEvent | CompletedEvent] = StreamCall(
     JOB_EVENTS,
     "GET",
     "/jobs/{job_id}/events",
@@ -65,10 +64,11 @@ class JobsClient(Client):
         job_id: str,
         verbose: bool = False,
         last_event_id: str | None = None,
-    ) -> AsyncIterator[JobEventsEvent]:
+    ) -> EventStream[ProgressEvent | LogEvent | CompletedEvent]:
         """Lifecycle events of one job
 
-        `last_event_id` resumes after that event; later reconnects send the last id received.
+        `last_event_id` resumes after that event; later reconnects send the last id
+        received, which the returned stream's `last_event_id` holds.
         """
         return self._open(
             _JOB_EVENTS,

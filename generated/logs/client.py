@@ -7,19 +7,19 @@ Last-Event-ID only where the stream allows it, and raises this module's
 exceptions.
 """
 
-from collections.abc import AsyncIterator
 from typing import Literal
 
 from ssegen.client import (
     Client,
     ClientError,
     Errors,
+    EventStream,
     StatusError,
     StreamCall,
     StreamInterrupted,
 )
 
-from .events import TailEvent
+from .events import GapEvent, LineEvent, RotatedEvent
 from .streams import TAIL
 
 
@@ -36,7 +36,7 @@ class LogsStreamInterrupted(LogsClientError, StreamInterrupted):
 
 
 _ERRORS = Errors(status=LogsStatusError, interrupted=LogsStreamInterrupted)
-_TAIL: StreamCall[TailEvent] = StreamCall(
+_TAIL: StreamCall[LineEvent | RotatedEvent | GapEvent] = StreamCall(
     TAIL,
     "GET",
     "/services/{service}/logs",
@@ -62,10 +62,11 @@ class LogsClient(Client):
         from_: str | None = None,
         x_tenant: str | None = None,
         last_event_id: str | None = None,
-    ) -> AsyncIterator[TailEvent]:
+    ) -> EventStream[LineEvent | RotatedEvent | GapEvent]:
         """Follow the log of one service
 
-        `last_event_id` resumes after that event; later reconnects send the last id received.
+        `last_event_id` resumes after that event; later reconnects send the last id
+        received, which the returned stream's `last_event_id` holds.
         """
         return self._open(
             _TAIL,

@@ -7,19 +7,18 @@ Last-Event-ID only where the stream allows it, and raises this module's
 exceptions.
 """
 
-from collections.abc import AsyncIterator
-
 from ssegen.client import (
     Client,
     ClientError,
     Errors,
+    EventStream,
     Missed,
     StatusError,
     StreamCall,
     StreamInterrupted,
 )
 
-from .events import AnnouncementsEvent, UserNotificationsEvent
+from .events import AccountClosedEvent, AnnouncementEvent, NotificationEvent, ReadEvent
 from .streams import ANNOUNCEMENTS, USER_NOTIFICATIONS
 
 
@@ -38,7 +37,9 @@ class NotificationsStreamInterrupted(NotificationsClientError, StreamInterrupted
 _ERRORS = Errors(
     status=NotificationsStatusError, interrupted=NotificationsStreamInterrupted
 )
-_USER_NOTIFICATIONS: StreamCall[UserNotificationsEvent | Missed] = StreamCall(
+_USER_NOTIFICATIONS: StreamCall[
+    NotificationEvent | ReadEvent | AccountClosedEvent | Missed
+] = StreamCall(
     USER_NOTIFICATIONS,
     "GET",
     "/users/{user_id}/notifications",
@@ -46,7 +47,7 @@ _USER_NOTIFICATIONS: StreamCall[UserNotificationsEvent | Missed] = StreamCall(
     has_body=False,
     errors=_ERRORS,
 )
-_ANNOUNCEMENTS: StreamCall[AnnouncementsEvent | Missed] = StreamCall(
+_ANNOUNCEMENTS: StreamCall[AnnouncementEvent | Missed] = StreamCall(
     ANNOUNCEMENTS,
     "GET",
     "/announcements",
@@ -69,10 +70,11 @@ class NotificationsClient(Client):
         *,
         user_id: int,
         last_event_id: str | None = None,
-    ) -> AsyncIterator[UserNotificationsEvent | Missed]:
+    ) -> EventStream[NotificationEvent | ReadEvent | AccountClosedEvent | Missed]:
         """Notifications of one user
 
-        `last_event_id` resumes after that event; later reconnects send the last id received.
+        `last_event_id` resumes after that event; later reconnects send the last id
+        received, which the returned stream's `last_event_id` holds.
         """
         return self._open(
             _USER_NOTIFICATIONS,
@@ -86,10 +88,11 @@ class NotificationsClient(Client):
         self,
         *,
         last_event_id: str | None = None,
-    ) -> AsyncIterator[AnnouncementsEvent | Missed]:
+    ) -> EventStream[AnnouncementEvent | Missed]:
         """Site-wide announcements
 
-        `last_event_id` resumes after that event; later reconnects send the last id received.
+        `last_event_id` resumes after that event; later reconnects send the last id
+        received, which the returned stream's `last_event_id` holds.
         """
         return self._open(
             _ANNOUNCEMENTS,

@@ -7,19 +7,18 @@ Last-Event-ID only where the stream allows it, and raises this module's
 exceptions.
 """
 
-from collections.abc import AsyncIterator
-
 from ssegen.client import (
     Client,
     ClientError,
     ErrorEventError,
     Errors,
+    EventStream,
     StatusError,
     StreamCall,
     StreamInterrupted,
 )
 
-from .events import CreateChatCompletionEvent, FailureEvent
+from .events import ChunkEvent, DoneEvent, FailureEvent
 from .models import CreateChatCompletionBody
 from .streams import CREATE_CHAT_COMPLETION
 
@@ -41,7 +40,7 @@ class CreateChatCompletionFailed(OpenaiChatClientError, ErrorEventError[FailureE
 
 
 _ERRORS = Errors(status=OpenaiChatStatusError, interrupted=OpenaiChatStreamInterrupted)
-_CREATE_CHAT_COMPLETION: StreamCall[CreateChatCompletionEvent] = StreamCall(
+_CREATE_CHAT_COMPLETION: StreamCall[ChunkEvent | DoneEvent] = StreamCall(
     CREATE_CHAT_COMPLETION,
     "POST",
     "/openai/v1/chat/completions",
@@ -65,7 +64,7 @@ class OpenaiChatClient(Client):
         *,
         authorization: str | None = None,
         body: CreateChatCompletionBody,
-    ) -> AsyncIterator[CreateChatCompletionEvent]:
+    ) -> EventStream[ChunkEvent | DoneEvent]:
         """Stream one chat completion, as OpenAI's SDK reads it"""
         return self._open(
             _CREATE_CHAT_COMPLETION,

@@ -11,7 +11,7 @@ What users see of it: README, "Clients".
 """
 
 from .base import Client
-from .connection import Errors, HeadersSource, StreamCall
+from .connection import Errors, EventStream, HeadersSource, StreamCall
 from .decoder import EventStreamDecoder, RawEvent
 from .errors import ClientError, ErrorEventError, StatusError, StreamInterrupted
 from .events import Missed
@@ -21,6 +21,7 @@ __all__ = [
     "ClientError",
     "ErrorEventError",
     "Errors",
+    "EventStream",
     "EventStreamDecoder",
     "HeadersSource",
     "Missed",

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
 import httpx
 
-from .connection import HeadersSource, Options, StreamCall, read_stream
+from .connection import EventStream, HeadersSource, Options, StreamCall, open_stream
 from .events import UnknownHandler
 
 E = TypeVar("E")
@@ -66,7 +66,7 @@ class Client:
         headers: Mapping[str, Any] | None = None,
         body: Any = None,
         last_event_id: str | None = None,
-    ) -> AsyncIterator[E]:
+    ) -> EventStream[E]:
         """The stream's events; generated methods call it with their typed arguments."""
         full: StreamCall[E] = StreamCall(
             call.spec,
@@ -77,7 +77,7 @@ class Client:
             call.errors,
             call.error_event,
         )
-        return read_stream(
+        return open_stream(
             self._http,
             full,
             self._options,

@@ -116,6 +116,40 @@ def _read_timeout(spec: StreamSpec) -> httpx.Timeout:
     return httpx.Timeout(10.0, read=read)
 
 
+class EventStream(Generic[E]):
+    """The events of one stream (an async iterator), and the id to resume it from later.
+
+    `last_event_id` is the last id the server sent (None before any): store
+    it to resume in another process, by passing it back to the method.
+    """
+
+    def __init__(self, events: Callable[[EventStream[E]], AsyncIterator[E]]) -> None:
+        self.last_event_id: str | None = None
+        self._events = events(self)
+
+    def __aiter__(self) -> EventStream[E]:
+        return self
+
+    async def __anext__(self) -> E:
+        return await self._events.__anext__()
+
+    async def aclose(self) -> None:
+        """Close the connection now (leaving an `async for` early does it too, at collection)."""
+        close = getattr(self._events, "aclose", None)
+        if close is not None:
+            await close()
+
+
+def open_stream(
+    http: httpx.AsyncClient,
+    call: StreamCall[E],
+    options: Options,
+    **request: Any,
+) -> EventStream[E]:
+    """`read_stream` as an `EventStream`."""
+    return EventStream(lambda stream: read_stream(http, call, options, stream=stream, **request))
+
+
 async def read_stream(
     http: httpx.AsyncClient,
     call: StreamCall[E],
@@ -126,8 +160,12 @@ async def read_stream(
     headers: Mapping[str, Any],
     body: Any,
     last_event_id: str | None,
+    stream: EventStream[E] | None = None,
 ) -> AsyncIterator[E]:
-    """The events of one stream, across reconnects, until its end (see the module's states)."""
+    """The events of one stream, across reconnects, until its end (see the module's states).
+
+    `stream` is told the last event id as it changes.
+    """
     spec = call.spec
     table = EventTable(spec)
     url = call.url(path)
@@ -168,6 +206,8 @@ async def read_stream(
                 async for chunk in response.aiter_bytes():
                     for raw in decoder.feed(chunk):
                         last_id = decoder.last_event_id
+                        if stream is not None and last_id:
+                            stream.last_event_id = last_id
                         event = table.decode(raw)
                         if event is None:
                             _unknown(options, raw)
@@ -213,4 +253,13 @@ def _body_json(body: Any) -> bytes:
     return json.dumps(body).encode()
 
 
-__all__ = ["Errors", "HeadersSource", "Missed", "Options", "StreamCall", "read_stream"]
+__all__ = [
+    "Errors",
+    "EventStream",
+    "HeadersSource",
+    "Missed",
+    "Options",
+    "StreamCall",
+    "open_stream",
+    "read_stream",
+]

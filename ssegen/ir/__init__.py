@@ -199,10 +199,17 @@ class Stream:
         return all(event.tell.kind == "own" and event.wire_name for event in self.events)
 
     @property
+    def client_events(self) -> tuple[Event, ...]:
+        """The events its client yields: all but the error event, which it raises."""
+        return tuple(event for event in self.events if not event.error) or self.events
+
+    @property
     def client_union(self) -> str:
         """What its client method yields: its events, and `Missed` on a resumable topic."""
-        missed = self.topic is not None and self.ids is not None
-        return f"{self.union_name} | Missed" if missed else self.union_name
+        names = [event.class_name for event in self.client_events]
+        if self.topic is not None and self.ids is not None:
+            names.append("Missed")
+        return " | ".join(names)
 
     @property
     def principal_annotation(self) -> str:

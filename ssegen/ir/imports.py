@@ -62,13 +62,13 @@ EXTERNAL: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "publishers": {"typing": ("Literal",), "ssegen.runtime": ("Broker", "default_broker")},
     "client": {
-        "collections.abc": ("AsyncIterator",),
         "typing": ("Literal",),
         "ssegen.client": (
             "Client",
             "ClientError",
             "ErrorEventError",
             "Errors",
+            "EventStream",
             "Missed",
             "StatusError",
             "StreamCall",
@@ -189,7 +189,7 @@ def module_imports(catalog: ir.Catalog) -> dict[str, tuple[Import, ...]]:
         | _typing(p.typing for p in handler_params),
         "access": {"ABC", "abstractmethod", "Generic", "PrincipalT"}
         | _typing(p.typing for p in access_params),
-        "client": {"AsyncIterator", "Client", "ClientError", "Errors", "StatusError"}
+        "client": {"Client", "ClientError", "Errors", "EventStream", "StatusError"}
         | {"StreamCall", "StreamInterrupted"}
         | ({"ErrorEventError"} if any(s.error_event for s in catalog.streams) else set())
         | ({"Missed"} if any("Missed" in s.client_union for s in catalog.streams) else set())
@@ -253,8 +253,12 @@ def module_imports(catalog: ir.Catalog) -> dict[str, tuple[Import, ...]]:
         "client": [
             Import(
                 ".events",
-                tuple(s.union_name for s in catalog.streams)
-                + tuple(s.error_event.class_name for s in catalog.streams if s.error_event),
+                tuple(
+                    sorted(
+                        {e.class_name for s in catalog.streams for e in s.client_events}
+                        | {s.error_event.class_name for s in catalog.streams if s.error_event}
+                    )
+                ),
             ),
             Import(".models", tuple(catalog.body_models)),
             Import(".streams", tuple(s.const_name for s in catalog.streams)),

@@ -7,19 +7,18 @@ Last-Event-ID only where the stream allows it, and raises this module's
 exceptions.
 """
 
-from collections.abc import AsyncIterator
-
 from ssegen.client import (
     Client,
     ClientError,
     ErrorEventError,
     Errors,
+    EventStream,
     StatusError,
     StreamCall,
     StreamInterrupted,
 )
 
-from .events import AnnouncementsEvent, CompleteEvent, FailedEvent, StatusEvent
+from .events import AnnouncementEvent, FailedEvent, ProgressEvent, TextEvent
 from .models import CompleteBody
 from .streams import ANNOUNCEMENTS, COMPLETE, STATUS
 
@@ -41,7 +40,7 @@ class CompleteFailed(EnvelopesClientError, ErrorEventError[FailedEvent]):
 
 
 _ERRORS = Errors(status=EnvelopesStatusError, interrupted=EnvelopesStreamInterrupted)
-_COMPLETE: StreamCall[CompleteEvent] = StreamCall(
+_COMPLETE: StreamCall[TextEvent] = StreamCall(
     COMPLETE,
     "POST",
     "/v1/complete",
@@ -50,7 +49,7 @@ _COMPLETE: StreamCall[CompleteEvent] = StreamCall(
     errors=_ERRORS,
     error_event=CompleteFailed,
 )
-_STATUS: StreamCall[StatusEvent] = StreamCall(
+_STATUS: StreamCall[ProgressEvent] = StreamCall(
     STATUS,
     "GET",
     "/v1/jobs/{job_id}",
@@ -58,7 +57,7 @@ _STATUS: StreamCall[StatusEvent] = StreamCall(
     has_body=False,
     errors=_ERRORS,
 )
-_ANNOUNCEMENTS: StreamCall[AnnouncementsEvent] = StreamCall(
+_ANNOUNCEMENTS: StreamCall[AnnouncementEvent] = StreamCall(
     ANNOUNCEMENTS,
     "GET",
     "/v1/announcements",
@@ -80,7 +79,7 @@ class EnvelopesClient(Client):
         self,
         *,
         body: CompleteBody,
-    ) -> AsyncIterator[CompleteEvent]:
+    ) -> EventStream[TextEvent]:
         """Stream a completion"""
         return self._open(
             _COMPLETE,
@@ -91,7 +90,7 @@ class EnvelopesClient(Client):
         self,
         *,
         job_id: int,
-    ) -> AsyncIterator[StatusEvent]:
+    ) -> EventStream[ProgressEvent]:
         """Job status, with errors of its own shape"""
         return self._open(
             _STATUS,
@@ -102,7 +101,7 @@ class EnvelopesClient(Client):
 
     def announcements(
         self,
-    ) -> AsyncIterator[AnnouncementsEvent]:
+    ) -> EventStream[AnnouncementEvent]:
         """A topic keeps the package's envelope"""
         return self._open(
             _ANNOUNCEMENTS,

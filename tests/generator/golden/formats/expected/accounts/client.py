@@ -7,18 +7,17 @@ Last-Event-ID only where the stream allows it, and raises this module's
 exceptions.
 """
 
-from collections.abc import AsyncIterator
-
 from ssegen.client import (
     Client,
     ClientError,
     Errors,
+    EventStream,
     StatusError,
     StreamCall,
     StreamInterrupted,
 )
 
-from .events import AccountEventsEvent
+from .events import SignedUpEvent
 from .streams import ACCOUNT_EVENTS
 
 
@@ -35,7 +34,7 @@ class AccountsStreamInterrupted(AccountsClientError, StreamInterrupted):
 
 
 _ERRORS = Errors(status=AccountsStatusError, interrupted=AccountsStreamInterrupted)
-_ACCOUNT_EVENTS: StreamCall[AccountEventsEvent] = StreamCall(
+_ACCOUNT_EVENTS: StreamCall[SignedUpEvent] = StreamCall(
     ACCOUNT_EVENTS,
     "GET",
     "/accounts/{account_id}/events",
@@ -58,7 +57,7 @@ class AccountsClient(Client):
         *,
         account_id: str,
         contact: str | None = None,
-    ) -> AsyncIterator[AccountEventsEvent]:
+    ) -> EventStream[SignedUpEvent]:
         """account_events"""
         return self._open(
             _ACCOUNT_EVENTS,

@@ -7,19 +7,19 @@ Last-Event-ID only where the stream allows it, and raises this module's
 exceptions.
 """
 
-from collections.abc import AsyncIterator
 from typing import Literal
 
 from ssegen.client import (
     Client,
     ClientError,
     Errors,
+    EventStream,
     StatusError,
     StreamCall,
     StreamInterrupted,
 )
 
-from .events import ImportEvent
+from .events import ClassEvent, NoneEvent, YieldEvent
 from .streams import IMPORT
 
 
@@ -36,7 +36,7 @@ class ClassStreamInterrupted(ClassClientError, StreamInterrupted):
 
 
 _ERRORS = Errors(status=ClassStatusError, interrupted=ClassStreamInterrupted)
-_IMPORT: StreamCall[ImportEvent] = StreamCall(
+_IMPORT: StreamCall[ClassEvent | YieldEvent | NoneEvent] = StreamCall(
     IMPORT,
     "GET",
     "/import/{class}",
@@ -63,10 +63,11 @@ class ClassClient(Client):
         service_: bool | None = None,
         x_request_id: str,
         last_event_id: str | None = None,
-    ) -> AsyncIterator[ImportEvent]:
+    ) -> EventStream[ClassEvent | YieldEvent | NoneEvent]:
         """import
 
-        `last_event_id` resumes after that event; later reconnects send the last id received.
+        `last_event_id` resumes after that event; later reconnects send the last id
+        received, which the returned stream's `last_event_id` holds.
         """
         return self._open(
             _IMPORT,

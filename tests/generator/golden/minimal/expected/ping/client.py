@@ -7,18 +7,17 @@ Last-Event-ID only where the stream allows it, and raises this module's
 exceptions.
 """
 
-from collections.abc import AsyncIterator
-
 from ssegen.client import (
     Client,
     ClientError,
     Errors,
+    EventStream,
     StatusError,
     StreamCall,
     StreamInterrupted,
 )
 
-from .events import PingEvent
+from .events import PingPingEvent
 from .streams import PING
 
 
@@ -35,7 +34,7 @@ class PingStreamInterrupted(PingClientError, StreamInterrupted):
 
 
 _ERRORS = Errors(status=PingStatusError, interrupted=PingStreamInterrupted)
-_PING: StreamCall[PingEvent] = StreamCall(
+_PING: StreamCall[PingPingEvent] = StreamCall(
     PING,
     "GET",
     "/ping",
@@ -55,7 +54,7 @@ class PingClient(Client):
 
     def ping(
         self,
-    ) -> AsyncIterator[PingEvent]:
+    ) -> EventStream[PingPingEvent]:
         """ping"""
         return self._open(
             _PING,

@@ -7,18 +7,17 @@ Last-Event-ID only where the stream allows it, and raises this module's
 exceptions.
 """
 
-from collections.abc import AsyncIterator
-
 from ssegen.client import (
     Client,
     ClientError,
     Errors,
+    EventStream,
     StatusError,
     StreamCall,
     StreamInterrupted,
 )
 
-from .events import CompletionEvent
+from .events import ChunkEvent
 from .streams import COMPLETION
 
 
@@ -37,7 +36,7 @@ class CompletionsStreamInterrupted(CompletionsClientError, StreamInterrupted):
 _ERRORS = Errors(
     status=CompletionsStatusError, interrupted=CompletionsStreamInterrupted
 )
-_COMPLETION: StreamCall[CompletionEvent] = StreamCall(
+_COMPLETION: StreamCall[ChunkEvent] = StreamCall(
     COMPLETION,
     "GET",
     "/completions/{id}",
@@ -59,7 +58,7 @@ class CompletionsClient(Client):
         self,
         *,
         id: str,
-    ) -> AsyncIterator[CompletionEvent]:
+    ) -> EventStream[ChunkEvent]:
         """completion"""
         return self._open(
             _COMPLETION,

@@ -7,19 +7,18 @@ Last-Event-ID only where the stream allows it, and raises this module's
 exceptions.
 """
 
-from collections.abc import AsyncIterator
-
 from ssegen.client import (
     Client,
     ClientError,
     ErrorEventError,
     Errors,
+    EventStream,
     StatusError,
     StreamCall,
     StreamInterrupted,
 )
 
-from .events import FailureEvent, MessageEvent
+from .events import FailureEvent, ProgressEvent, ResultEvent
 from .models import MessageBody
 from .streams import MESSAGE
 
@@ -41,7 +40,7 @@ class MessageFailed(MessagesClientError, ErrorEventError[FailureEvent]):
 
 
 _ERRORS = Errors(status=MessagesStatusError, interrupted=MessagesStreamInterrupted)
-_MESSAGE: StreamCall[MessageEvent] = StreamCall(
+_MESSAGE: StreamCall[ProgressEvent | ResultEvent] = StreamCall(
     MESSAGE,
     "POST",
     "/messages",
@@ -64,7 +63,7 @@ class MessagesClient(Client):
         self,
         *,
         body: MessageBody,
-    ) -> AsyncIterator[MessageEvent]:
+    ) -> EventStream[ProgressEvent | ResultEvent]:
         """One JSON-RPC message; a notification is answered 202 without a body"""
         return self._open(
             _MESSAGE,

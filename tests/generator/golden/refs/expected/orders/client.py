@@ -7,19 +7,18 @@ Last-Event-ID only where the stream allows it, and raises this module's
 exceptions.
 """
 
-from collections.abc import AsyncIterator
-
 from ssegen.client import (
     Client,
     ClientError,
     ErrorEventError,
     Errors,
+    EventStream,
     StatusError,
     StreamCall,
     StreamInterrupted,
 )
 
-from .events import FailedEvent, OrderUpdatesEvent
+from .events import FailedEvent, OrderEvent
 from .models import OrderUpdatesBody
 from .streams import ORDER_UPDATES
 
@@ -41,7 +40,7 @@ class OrderUpdatesFailed(OrdersClientError, ErrorEventError[FailedEvent]):
 
 
 _ERRORS = Errors(status=OrdersStatusError, interrupted=OrdersStreamInterrupted)
-_ORDER_UPDATES: StreamCall[OrderUpdatesEvent] = StreamCall(
+_ORDER_UPDATES: StreamCall[OrderEvent] = StreamCall(
     ORDER_UPDATES,
     "POST",
     "/orders/watch",
@@ -64,7 +63,7 @@ class OrdersClient(Client):
         self,
         *,
         body: OrderUpdatesBody,
-    ) -> AsyncIterator[OrderUpdatesEvent]:
+    ) -> EventStream[OrderEvent]:
         """order_updates"""
         return self._open(
             _ORDER_UPDATES,

@@ -7,12 +7,11 @@ Last-Event-ID only where the stream allows it, and raises this module's
 exceptions.
 """
 
-from collections.abc import AsyncIterator
-
 from ssegen.client import (
     Client,
     ClientError,
     Errors,
+    EventStream,
     Missed,
     StatusError,
     StreamCall,
@@ -20,13 +19,16 @@ from ssegen.client import (
 )
 
 from .events import (
-    AuditEvent,
-    ExportEvent,
-    GreetingEvent,
-    InboxEvent,
-    NewsEvent,
-    SecretsEvent,
-    StatusEvent,
+    ClosedEvent,
+    DoneEvent,
+    EndEvent,
+    EntryEvent,
+    HelloEvent,
+    ItemEvent,
+    MessageEvent,
+    RowEvent,
+    SecretEvent,
+    UpEvent,
 )
 from .models import ExportBody
 from .streams import AUDIT, EXPORT, GREETING, INBOX, NEWS, SECRETS, STATUS
@@ -45,7 +47,7 @@ class VaultStreamInterrupted(VaultClientError, StreamInterrupted):
 
 
 _ERRORS = Errors(status=VaultStatusError, interrupted=VaultStreamInterrupted)
-_SECRETS: StreamCall[SecretsEvent] = StreamCall(
+_SECRETS: StreamCall[SecretEvent | DoneEvent] = StreamCall(
     SECRETS,
     "GET",
     "/secrets/{name}",
@@ -53,7 +55,7 @@ _SECRETS: StreamCall[SecretsEvent] = StreamCall(
     has_body=False,
     errors=_ERRORS,
 )
-_AUDIT: StreamCall[AuditEvent] = StreamCall(
+_AUDIT: StreamCall[EntryEvent] = StreamCall(
     AUDIT,
     "GET",
     "/audit",
@@ -61,7 +63,7 @@ _AUDIT: StreamCall[AuditEvent] = StreamCall(
     has_body=False,
     errors=_ERRORS,
 )
-_STATUS: StreamCall[StatusEvent] = StreamCall(
+_STATUS: StreamCall[UpEvent] = StreamCall(
     STATUS,
     "GET",
     "/status",
@@ -69,7 +71,7 @@ _STATUS: StreamCall[StatusEvent] = StreamCall(
     has_body=False,
     errors=_ERRORS,
 )
-_GREETING: StreamCall[GreetingEvent] = StreamCall(
+_GREETING: StreamCall[HelloEvent] = StreamCall(
     GREETING,
     "GET",
     "/greeting",
@@ -77,7 +79,7 @@ _GREETING: StreamCall[GreetingEvent] = StreamCall(
     has_body=False,
     errors=_ERRORS,
 )
-_INBOX: StreamCall[InboxEvent | Missed] = StreamCall(
+_INBOX: StreamCall[MessageEvent | ClosedEvent | Missed] = StreamCall(
     INBOX,
     "GET",
     "/users/{user_id}/inbox",
@@ -85,7 +87,7 @@ _INBOX: StreamCall[InboxEvent | Missed] = StreamCall(
     has_body=False,
     errors=_ERRORS,
 )
-_EXPORT: StreamCall[ExportEvent] = StreamCall(
+_EXPORT: StreamCall[RowEvent | EndEvent] = StreamCall(
     EXPORT,
     "POST",
     "/export",
@@ -93,7 +95,7 @@ _EXPORT: StreamCall[ExportEvent] = StreamCall(
     has_body=True,
     errors=_ERRORS,
 )
-_NEWS: StreamCall[NewsEvent] = StreamCall(
+_NEWS: StreamCall[ItemEvent] = StreamCall(
     NEWS,
     "GET",
     "/news",
@@ -115,7 +117,7 @@ class VaultClient(Client):
         self,
         *,
         name: str,
-    ) -> AsyncIterator[SecretsEvent]:
+    ) -> EventStream[SecretEvent | DoneEvent]:
         """One secret's versions, for its owner"""
         return self._open(
             _SECRETS,
@@ -126,7 +128,7 @@ class VaultClient(Client):
 
     def audit(
         self,
-    ) -> AsyncIterator[AuditEvent]:
+    ) -> EventStream[EntryEvent]:
         """The audit log, for auditors"""
         return self._open(
             _AUDIT,
@@ -134,7 +136,7 @@ class VaultClient(Client):
 
     def status(
         self,
-    ) -> AsyncIterator[StatusEvent]:
+    ) -> EventStream[UpEvent]:
         """Whether the vault is up; public"""
         return self._open(
             _STATUS,
@@ -142,7 +144,7 @@ class VaultClient(Client):
 
     def greeting(
         self,
-    ) -> AsyncIterator[GreetingEvent]:
+    ) -> EventStream[HelloEvent]:
         """A greeting, personal when the caller says who it is"""
         return self._open(
             _GREETING,
@@ -153,10 +155,11 @@ class VaultClient(Client):
         *,
         user_id: int,
         last_event_id: str | None = None,
-    ) -> AsyncIterator[InboxEvent | Missed]:
+    ) -> EventStream[MessageEvent | ClosedEvent | Missed]:
         """Messages of one user
 
-        `last_event_id` resumes after that event; later reconnects send the last id received.
+        `last_event_id` resumes after that event; later reconnects send the last id
+        received, which the returned stream's `last_event_id` holds.
         """
         return self._open(
             _INBOX,
@@ -170,7 +173,7 @@ class VaultClient(Client):
         self,
         *,
         body: ExportBody,
-    ) -> AsyncIterator[ExportEvent]:
+    ) -> EventStream[RowEvent | EndEvent]:
         """Export every secret, refusing in the API's own error envelope"""
         return self._open(
             _EXPORT,
@@ -179,7 +182,7 @@ class VaultClient(Client):
 
     def news(
         self,
-    ) -> AsyncIterator[NewsEvent]:
+    ) -> EventStream[ItemEvent]:
         """News for everyone"""
         return self._open(
             _NEWS,

@@ -7,19 +7,18 @@ Last-Event-ID only where the stream allows it, and raises this module's
 exceptions.
 """
 
-from collections.abc import AsyncIterator
-
 from ssegen.client import (
     Client,
     ClientError,
     Errors,
+    EventStream,
     Missed,
     StatusError,
     StreamCall,
     StreamInterrupted,
 )
 
-from .events import BuildLogEvent, LiveBuildsEvent
+from .events import FinishedEvent, LineEvent, StartedEvent
 from .streams import BUILD_LOG, LIVE_BUILDS
 
 
@@ -36,7 +35,7 @@ class BuildsStreamInterrupted(BuildsClientError, StreamInterrupted):
 
 
 _ERRORS = Errors(status=BuildsStatusError, interrupted=BuildsStreamInterrupted)
-_BUILD_LOG: StreamCall[BuildLogEvent | Missed] = StreamCall(
+_BUILD_LOG: StreamCall[LineEvent | FinishedEvent | Missed] = StreamCall(
     BUILD_LOG,
     "GET",
     "/projects/{project}/builds/{build}/log",
@@ -44,7 +43,7 @@ _BUILD_LOG: StreamCall[BuildLogEvent | Missed] = StreamCall(
     has_body=False,
     errors=_ERRORS,
 )
-_LIVE_BUILDS: StreamCall[LiveBuildsEvent] = StreamCall(
+_LIVE_BUILDS: StreamCall[StartedEvent] = StreamCall(
     LIVE_BUILDS,
     "GET",
     "/builds/live",
@@ -69,10 +68,11 @@ class BuildsClient(Client):
         build: int,
         follow: bool = True,
         last_event_id: str | None = None,
-    ) -> AsyncIterator[BuildLogEvent | Missed]:
+    ) -> EventStream[LineEvent | FinishedEvent | Missed]:
         """build_log
 
-        `last_event_id` resumes after that event; later reconnects send the last id received.
+        `last_event_id` resumes after that event; later reconnects send the last id
+        received, which the returned stream's `last_event_id` holds.
         """
         return self._open(
             _BUILD_LOG,
@@ -88,7 +88,7 @@ class BuildsClient(Client):
 
     def live_builds(
         self,
-    ) -> AsyncIterator[LiveBuildsEvent]:
+    ) -> EventStream[StartedEvent]:
         """live_builds"""
         return self._open(
             _LIVE_BUILDS,

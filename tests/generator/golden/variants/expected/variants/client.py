@@ -7,19 +7,27 @@ Last-Event-ID only where the stream allows it, and raises this module's
 exceptions.
 """
 
-from collections.abc import AsyncIterator
-
 from ssegen.client import (
     Client,
     ClientError,
     ErrorEventError,
     Errors,
+    EventStream,
     StatusError,
     StreamCall,
     StreamInterrupted,
 )
 
-from .events import CompletionEvent, FailureEvent, UiEvent
+from .events import (
+    ChunkEvent,
+    CompletionDoneEvent,
+    FailureEvent,
+    FinishEvent,
+    RenamedEvent,
+    StartEvent,
+    TextDeltaEvent,
+    UiDoneEvent,
+)
 from .models import CompletionBody
 from .streams import COMPLETION, UI
 
@@ -41,7 +49,7 @@ class CompletionFailed(VariantsClientError, ErrorEventError[FailureEvent]):
 
 
 _ERRORS = Errors(status=VariantsStatusError, interrupted=VariantsStreamInterrupted)
-_COMPLETION: StreamCall[CompletionEvent] = StreamCall(
+_COMPLETION: StreamCall[ChunkEvent | CompletionDoneEvent] = StreamCall(
     COMPLETION,
     "POST",
     "/completions",
@@ -50,7 +58,9 @@ _COMPLETION: StreamCall[CompletionEvent] = StreamCall(
     errors=_ERRORS,
     error_event=CompletionFailed,
 )
-_UI: StreamCall[UiEvent] = StreamCall(
+_UI: StreamCall[
+    StartEvent | TextDeltaEvent | FinishEvent | UiDoneEvent | RenamedEvent
+] = StreamCall(
     UI,
     "GET",
     "/ui/{chat_id}",
@@ -72,7 +82,7 @@ class VariantsClient(Client):
         self,
         *,
         body: CompletionBody,
-    ) -> AsyncIterator[CompletionEvent]:
+    ) -> EventStream[ChunkEvent | CompletionDoneEvent]:
         """Chunks, then `[DONE]`; an error is a JSON object with an `error` member"""
         return self._open(
             _COMPLETION,
@@ -83,7 +93,9 @@ class VariantsClient(Client):
         self,
         *,
         chat_id: str,
-    ) -> AsyncIterator[UiEvent]:
+    ) -> EventStream[
+        StartEvent | TextDeltaEvent | FinishEvent | UiDoneEvent | RenamedEvent
+    ]:
         """Parts told apart by their `type`"""
         return self._open(
             _UI,
