@@ -80,6 +80,14 @@ def _serve(specs: list[Path], args: argparse.Namespace) -> int:
         print(f"{stream.http_method:6} {base}{stream.path}  ({stream.name})")
     for skipped in preview.skipped:
         print(f"not sent (no example, no valid sample): {skipped}")
+    for catalog in preview.catalogs:
+        # The typed client `ssegen build` writes for each package, pointed at this mock.
+        first = catalog.streams[0]
+        print(
+            f"client {catalog.package}: from generated.{catalog.package}.client import "
+            f'{catalog.client_class}; async with {catalog.client_class}("{base}") as client: '
+            f"async for event in client.{first.client_call}: ..."
+        )
     print(f"ssegen: mock of {len(preview.plans)} streams; docs at {base}{DOCS_URL}", flush=True)
     uvicorn.run(preview.app, host=args.host, port=args.port, log_level="warning")
     return 0

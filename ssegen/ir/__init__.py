@@ -199,6 +199,18 @@ class Stream:
         return all(event.tell.kind == "own" and event.wire_name for event in self.events)
 
     @property
+    def reconnects(self) -> bool:
+        """Whether a client may re-request it when cut: resumable, or a GET without a body."""
+        return self.ids is not None or (self.http_method == "GET" and self.body is None)
+
+    @property
+    def client_call(self) -> str:
+        """Its client method called with its required arguments, for snippets (`...` values)."""
+        required = [p.py_name for p in self.params if p.default_literal is None]
+        required += ["body"] if self.body else []
+        return f"{self.method_name}({', '.join(f'{name}=...' for name in required)})"
+
+    @property
     def client_events(self) -> tuple[Event, ...]:
         """The events its client yields: all but the error event, which it raises."""
         return tuple(event for event in self.events if not event.error) or self.events

@@ -39,6 +39,7 @@ DOCS_URL = "/docs"
 class Preview:
     app: FastAPI
     plans: tuple[StreamPlan, ...]
+    catalogs: tuple[ir.Catalog, ...] = ()
 
     @property
     def skipped(self) -> list[str]:
@@ -135,4 +136,4 @@ def preview_app(
         app, document, docs_url=DOCS_URL, script_url=script_url, script_path=script_path
     )
     app.add_api_route("/", lambda: RedirectResponse(DOCS_URL), include_in_schema=False)
-    return Preview(app, tuple(all_plans))
+    return Preview(app, tuple(all_plans), tuple(catalogs))

@@ -148,6 +148,16 @@ def _behaviour(catalog: ir.Catalog, stream: ir.Stream) -> tuple[str, ...]:
         )
     if catalog.secured:
         lines.append(_security(catalog, stream))
+    lines.append(
+        f"**Client**: `async for event in {catalog.client_class}(base_url).{stream.client_call}` "
+        f"(Python, `{catalog.package}/client.py`) yields the stream's events as their classes, "
+        + (
+            "reconnecting with `Last-Event-ID` when cut."
+            if stream.reconnects
+            else "and is never re-sent when cut (no `resume`): it raises "
+            f"`{catalog.interrupted_error}`."
+        )
+    )
     terminal = [event.name for event in stream.terminal_events]
     if terminal:
         lines.append(f"**Ends** after {listed(terminal, 'or', md_code)}.")

@@ -90,6 +90,12 @@ def test_the_banner_lists_every_stream_and_what_cannot_be_sent(served: Served) -
     # `digest` has no example and its pattern rules out a synthesized string.
     assert "not sent (no example, no valid sample): tasks: digest" in served.banner
     assert served.banner[-1] == f"ssegen: mock of 10 streams; docs at {served.base}/docs"
+    # A typed client per package, pointed at the mock.
+    assert (
+        "client jobs: from generated.jobs.client import JobsClient; "
+        f'async with JobsClient("{served.base}") as client: '
+        "async for event in client.job_events(job_id=...): ..."
+    ) in served.banner
 
 
 @pytest.mark.parametrize("client", ["chromium", "python"])
