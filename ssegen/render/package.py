@@ -23,6 +23,7 @@ from ssegen.render.markdown import md_block, md_cell, md_code, md_inline
 from ssegen.render.models import render_models
 from ssegen.render.openapi import openapi_document, render_json
 from ssegen.render.openapi31 import downgrade_to_31
+from ssegen.render.typescript import typescript_client
 from ssegen.text import comment, docstring, pyliteral
 
 _BLACK = black.Mode(target_versions={TargetVersion.PY311}, line_length=88)
@@ -80,6 +81,8 @@ def render_catalog(catalog: ir.Catalog) -> dict[str, str]:
         template = environment().get_template(f"{module}.py.jinja")
         files[f"{base}/{module}.py"] = _format(template.render(**context))
     files[f"docs/{base}.md"] = render_docs(catalog)
+    runtime = (templates_dir() / "typescript" / "runtime.ts").read_text(encoding="utf-8")
+    files[f"typescript/{base}.ts"] = typescript_client(catalog, header(catalog, "//"), runtime)
     return files
 
 

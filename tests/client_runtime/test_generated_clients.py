@@ -14,16 +14,13 @@ again for every connection.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 from ssegen.client import Missed, RawEvent
 
-import examples.services
-from examples.app import create_app
 from generated.anthropic_messages import CreateMessageBody
 from generated.anthropic_messages.client import AnthropicMessagesClient, CreateMessageFailed
 from generated.chat import ChatCompletionBody, DoneEvent, Message
@@ -36,81 +33,8 @@ from generated.notifications import AccountClosedEvent, NotificationEvent
 from generated.notifications.client import NotificationsClient
 from generated.openai_chat import CreateChatCompletionBody
 from generated.openai_chat.client import OpenaiChatClient
-from tests.clients.wire_faults import (
-    ConnectionCut,
-    LoggedRequest,
-    RequestLog,
-    hide_cut_tracebacks,
-)
+from tests.client_runtime.conftest import ADA, CutEvery, Served
 from tests.support.server import serve_in_thread
-
-ADA = {"Authorization": "Bearer token-ada"}
-
-
-@dataclass
-class CutEvery:
-    """Drops every `text/event-stream` response after `budget` body bytes (None: never)."""
-
-    app: Any
-    budget: int | None = None
-    cuts: int = 0
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        budget = self.budget
-        if scope["type"] != "http" or budget is None:
-            await self.app(scope, receive, send)
-            return
-        left = budget
-        streaming = False
-
-        async def cutting_send(message: Any) -> None:
-            nonlocal left, streaming
-            if message["type"] == "http.response.start":
-                headers = dict(message.get("headers", []))
-                streaming = headers.get(b"content-type", b"").startswith(b"text/event-stream")
-                await send(message)
-                return
-            body = message.get("body", b"")
-            if not streaming or message["type"] != "http.response.body" or len(body) <= left:
-                left -= len(body) if streaming else 0
-                await send(message)
-                return
-            await send({"type": "http.response.body", "body": body[:left], "more_body": True})
-            self.cuts += 1
-            raise ConnectionCut(f"cut after {budget} bytes")
-
-        await self.app(scope, receive, cutting_send)
-
-
-@dataclass
-class Served:
-    url: str
-    cutter: CutEvery
-    log: RequestLog
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def requests(self, path: str) -> list[LoggedRequest]:
-        return self.log.for_path(path)
-
-
-@pytest.fixture(scope="module")
-def served() -> Iterator[Served]:
-    hide_cut_tracebacks()
-    step = examples.services.STEP
-    examples.services.STEP = 0.0005
-    cutter = CutEvery(create_app())
-    log = RequestLog(cutter)
-    try:
-        with serve_in_thread(log) as url:
-            yield Served(url, cutter, log)
-    finally:
-        examples.services.STEP = step
-
-
-@pytest.fixture
-def cut(served: Served) -> Iterator[CutEvery]:
-    yield served.cutter
-    served.cutter.budget = None
 
 
 async def _all(events: AsyncIterator[Any]) -> list[Any]:
