@@ -224,8 +224,8 @@ interface _Request {
   body?: unknown;
 }
 
-/** WHATWG "interpreting an event stream", fed decoded text (TextDecoder drops the BOM). */
-class _Decoder {
+/** WHATWG "interpreting an event stream", fed decoded text (a TextDecoder drops the BOM). */
+export class EventStreamDecoder {
   private pending = "";
   private cr = false;
   private data: string[] = [];
@@ -429,7 +429,7 @@ async function* _read<E>(
       }
       const reader = response.body.getReader();
       const text = new TextDecoder("utf-8");
-      const decoder = new _Decoder(lastId);
+      const decoder = new EventStreamDecoder(lastId);
       try {
         for (;;) {
           const chunk = await reader.read();

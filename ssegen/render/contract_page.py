@@ -18,6 +18,7 @@ from ssegen.render import openapi
 from ssegen.render.field_tables import FieldRow, constraints_md, field_rows, is_object, type_md
 from ssegen.render.frames import example_frames
 from ssegen.render.markdown import md_code, md_inline
+from ssegen.render.typescript import camel
 from ssegen.render.wording import listed, number
 from ssegen.wire import MISSED_EVENT
 
@@ -150,7 +151,8 @@ def _behaviour(catalog: ir.Catalog, stream: ir.Stream) -> tuple[str, ...]:
         lines.append(_security(catalog, stream))
     lines.append(
         f"**Client**: `async for event in {catalog.client_class}(base_url).{stream.client_call}` "
-        f"(Python, `{catalog.package}/client.py`) yields the stream's events as their classes, "
+        f"(Python, `{catalog.package}/client.py`; in TypeScript `{camel(stream.name)}(baseUrl, ...)` "
+        f"of `typescript/{catalog.package}.ts`) yields the stream's events as their classes, "
         + (
             "reconnecting with `Last-Event-ID` when cut."
             if stream.reconnects

@@ -29,6 +29,7 @@ _RUNTIME_TYPES = frozenset(
         "E",
         "ErrorEventError",
         "EventStream",
+        "EventStreamDecoder",
         "HeadersSource",
         "Missed",
         "Promise",

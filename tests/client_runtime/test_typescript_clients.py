@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from tests.client_runtime.conftest import ADA, CutEvery, Served
+from tests.client_runtime.test_decoder_vectors import ALL_VECTORS
 from tests.clients.client_runs import require_client
 from tests.support.generated import REPO
 
@@ -257,3 +258,30 @@ def test_a_topic_says_missed_and_204_ends_it(compiled: Path, served: Served) -> 
     )
     assert events(again) == [] and again[-1]["done"]
     assert len(served.requests(path)) == before + 1  # 204: no further request
+
+
+DECODER = Path(__file__).parent / "node" / "decode_vectors.mjs"
+
+
+@pytest.mark.parametrize("split", [False, True], ids=["whole", "one-byte-at-a-time"])
+def test_the_typescript_decoder_passes_the_parsing_vectors(compiled: Path, split: bool) -> None:
+    """The web-platform-tests `eventsource/format-*` vectors of test_decoder_vectors.py."""
+    cases = [(param.id, param.values[0]) for param in ALL_VECTORS]
+    payload = [
+        {"connections": [list(c.stream) for c in connections], "split": split}
+        for _, connections in cases
+    ]
+    done = subprocess.run(
+        ["node", str(DECODER), str(compiled / "jobs.js"), json.dumps(payload)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    results = json.loads(done.stdout)
+    for (name, connections), result in zip(cases, results, strict=True):
+        expected = [
+            {"events": [list(event) for event in c.events], "retry": c.retry} for c in connections
+        ]
+        assert result == expected, name
