@@ -285,3 +285,12 @@ def test_the_typescript_decoder_passes_the_parsing_vectors(compiled: Path, split
             {"events": [list(event) for event in c.events], "retry": c.retry} for c in connections
         ]
         assert result == expected, name
+
+
+def test_a_handler_id_stream_resumes_at_the_ids_it_was_given(
+    compiled: Path, served: Served, cut: CutEvery
+) -> None:
+    cut.budget = 200  # more than its longest event, a three-line record
+    lines = read(compiled, "logs", "tail", served.url, {"service": "api", "from": "20"}, limit=12)
+    assert [e["id"] for e in events(lines)] == [str(n) for n in range(21, 33)]
+    assert events(lines)[4]["event"] == "rotated"
