@@ -73,7 +73,10 @@ def read(
     limit: int = 0,
     browser: bool = False,
     header_calls: bool = False,
+    until: str | None = None,
 ) -> list[dict[str, Any]]:
+    """The lines the reader printed; it stops after `limit` events, or at the event whose
+    `data.id` is `until` (for topics, which do not end)."""
     if browser:
         require_client("chromium")
     job = {
@@ -85,6 +88,7 @@ def read(
         "limit": limit,
         "browser": browser,
         "headerCalls": header_calls,
+        "until": until,
     }
     done = subprocess.run(
         ["node", str(READER), json.dumps(job)],
@@ -294,3 +298,31 @@ def test_a_handler_id_stream_resumes_at_the_ids_it_was_given(
     lines = read(compiled, "logs", "tail", served.url, {"service": "api", "from": "20"}, limit=12)
     assert [e["id"] for e in events(lines)] == [str(n) for n in range(21, 33)]
     assert events(lines)[4]["event"] == "rotated"
+
+
+@pytest.mark.parametrize("where", [False, True], ids=["node", "chromium"])
+def test_a_secured_topic_replays_through_cuts_exactly_once(
+    compiled: Path, served: Served, cut: CutEvery, where: bool
+) -> None:
+    import httpx
+
+    mine = [f"ts-{int(where)}-{n}" for n in range(6)]
+    for note in mine:
+        body = {"id": note, "kind": "system", "title": note}
+        assert httpx.post(f"{served.url}/users/7/notifications", json=body).status_code == 202
+    cut.budget = 150
+    lines = read(
+        compiled,
+        "notifications",
+        "userNotifications",
+        served.url,
+        {"user_id": 7},
+        options={"headers": ADA},
+        browser=where,
+        limit=0,
+        until=mine[-1],
+    )
+    received = events(lines)
+    ids = [int(e["id"]) for e in received]
+    assert ids == sorted(set(ids))  # in order, none twice, across reconnects
+    assert [e["data"]["id"] for e in received if e["data"]["id"] in mine] == mine

@@ -30,6 +30,7 @@ async function read(client, job) {
     for await (const event of stream) {
       lines.push({ event });
       if (job.limit && lines.length >= job.limit) break;
+      if (job.until && event.data && event.data.id === job.until) break;
     }
     lines.push({ done: true, lastEventId: stream.lastEventId ?? null, headerCalls: calls });
   } catch (error) {
