@@ -1,6 +1,7 @@
-"""`ssegen build`, `ssegen check` and `ssegen serve`: arguments, printing, exit codes.
+"""`ssegen build`, `check`, `diff` and `serve`: arguments, printing, exit codes.
 
-Exit codes: 0 done / fresh, 1 spec errors or stale output, 2 bad usage.
+Exit codes: 0 done / fresh / nothing breaking, 1 spec errors, stale output or a
+breaking change, 2 bad usage.
 Spec problems print as `path:line:col: error: message`, never a traceback.
 
 What users see of it: README, "CLI".
@@ -21,6 +22,8 @@ from ssegen.spec.diagnostics import SpecError
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "diff":
+        return _diff(args)
     specs = [Path(p) for p in args.specs] or [Path("specs")]
     if args.command == "serve":
         return _serve(specs, args)
@@ -45,6 +48,37 @@ def main(argv: Sequence[str] | None = None) -> int:
     for relative in result.kept:
         print(f"kept {args.out / relative} (no longer produced, but changed since ssegen wrote it)")
     return 0
+
+
+def _diff(args: argparse.Namespace) -> int:
+    # Imported here: `build` and `check` never need the comparison.
+    from ssegen.diff.command import (
+        FORMATS,
+        UsageError,
+        apply,
+        diff,
+        diff_against,
+        render,
+        rule_settings,
+    )
+
+    try:
+        settings = rule_settings(args.rule)
+        if args.against is not None:
+            changes = diff_against(args.against, [Path(p) for p in args.paths] or [Path("specs")])
+        elif len(args.paths) == 2:
+            changes = diff([Path(args.paths[0])], [Path(args.paths[1])])
+        else:
+            raise UsageError("give OLD and NEW, or --against REF [SPECS...]")
+    except UsageError as exc:
+        print(f"ssegen diff: error: {exc}", file=sys.stderr)
+        return 2
+    except SpecError as exc:
+        return _report(exc)
+    assert args.format in FORMATS
+    changes = apply(changes, settings)
+    sys.stdout.write(render(changes, args.format))
+    return 1 if any(change.severity == "breaking" for change in changes) else 0
 
 
 def _report(exc: SpecError) -> int:
@@ -131,6 +165,27 @@ def _parser() -> argparse.ArgumentParser:
             action="store_true",
             help="also write openapi-3.1.json, for tools that refuse OpenAPI 3.2",
         )
+    summary = "classify what changed between two versions of the specs, by who it breaks"
+    diff = commands.add_parser(
+        "diff",
+        help=summary,
+        description=summary + " (exit 1 when a change is breaking)",
+        epilog="examples: ssegen diff old/ specs/   |   ssegen diff --against origin/main",
+    )
+    diff.add_argument(
+        "paths", nargs="*", help="OLD NEW (files or folders), or SPECS with --against"
+    )
+    diff.add_argument(
+        "--against", metavar="REF", help="compare SPECS with their version at git REF"
+    )
+    diff.add_argument("--format", choices=("text", "json", "github"), default="text")
+    diff.add_argument(
+        "--rule",
+        action="append",
+        default=[],
+        metavar="ID=LEVEL",
+        help="raise, lower or ignore a rule: LEVEL is breaking, warning, info or off (repeatable)",
+    )
     summary = "serve every stream with a mock that sends the examples, and the docs page"
     serve = commands.add_parser("serve", help=summary, description=summary)
     serve.add_argument("specs", nargs="*", help="spec files or folders (default: specs/)")

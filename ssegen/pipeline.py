@@ -69,6 +69,11 @@ def discover(paths: Sequence[Path]) -> tuple[list[Path], list[Diagnostic]]:
 
 
 def build_catalogs(paths: Sequence[Path]) -> list[ir.Catalog]:
+    return [catalog for catalog, _ in build_contracts(paths)]
+
+
+def build_contracts(paths: Sequence[Path]) -> list[tuple[ir.Catalog, Document]]:
+    """Each spec's catalog with its loaded document (positions for `ssegen diff`)."""
     files, problems = discover(paths)
     if not files and not problems:
         problems.append(
@@ -76,7 +81,7 @@ def build_catalogs(paths: Sequence[Path]) -> list[ir.Catalog]:
         )
     roots = [(p if p.is_dir() else p.parent).resolve() for p in paths if p.exists()]
     workspace = _Workspace(roots)
-    catalogs: list[ir.Catalog] = []
+    catalogs: list[tuple[ir.Catalog, Document]] = []
     packages: dict[str, str] = {}
     routes: Routes = {}
     for path in files:
@@ -99,7 +104,7 @@ def build_catalogs(paths: Sequence[Path]) -> list[ir.Catalog]:
         packages.setdefault(package, doc.path)
         catalog = lower(doc, spec, Resolver(doc, workspace.sibling), package, doc.path)
         if not doc.diagnostics:
-            catalogs.append(catalog)
+            catalogs.append((catalog, doc))
     for doc in workspace.documents.values():
         problems.extend(doc.diagnostics)
     if problems:

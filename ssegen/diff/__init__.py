@@ -1,0 +1,1 @@
+"""`ssegen diff`: what changed between two versions of the specs, and whom it breaks."""
