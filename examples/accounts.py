@@ -22,7 +22,7 @@ class User:
     name: str
 
 
-USERS = {"token-ada": User(7, "ada"), "token-bob": User(8, "bob")}
+USERS = {"token-ada": User(7, "ada"), "token-bob": User(8, "bob"), "token-cy": User(9, "cy")}
 SESSIONS = {"session-ada": USERS["token-ada"]}
 
 

@@ -16,9 +16,9 @@ member that admits null is sent as `null` when the handler sets it so.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-import inflect
 from ssegen.ir.naming import pascal
 from ssegen.spec.schema_walk import defs_name, defs_ref
 
@@ -27,7 +27,13 @@ Schema = dict[str, Any]
 # What a property keeps beside the `$ref` to its hoisted model: words for readers.
 _ANNOTATIONS = ("description", "title", "default", "deprecated", "examples")
 
-_words = inflect.engine()
+
+@functools.cache
+def _words() -> Any:
+    """inflect's engine, made on first use: importing inflect takes most of a second."""
+    import inflect
+
+    return inflect.engine()
 
 
 def hoist_nested(defs: dict[str, Schema], taken: set[str]) -> dict[str, Schema]:
@@ -163,7 +169,7 @@ def _kept(schema: Schema) -> Schema:
 def _singular(word: str) -> str:
     """`Choices` -> `Choice`: an array's items are named in the singular (`ChoicesItem` when
     the word has no singular form of its own)."""
-    singular = _words.singular_noun(word)
+    singular = _words().singular_noun(word)
     return (
         singular if isinstance(singular, str) and singular and singular != word else f"{word}Item"
     )

@@ -9,6 +9,8 @@ datamodel-code-generator, jsonschema and the OpenAPI catalog all read.
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Callable
 from pathlib import PurePosixPath
 from typing import Any
@@ -22,6 +24,32 @@ from ssegen.spec.schema_walk import defs_ref, in_place_refs
 
 Schema = dict[str, Any]
 _LOCAL = "#/schemas/"
+
+
+def metaschema_error(schema: Schema) -> SchemaError | None:
+    """Why `schema` is not a JSON Schema 2020-12, or None; remembered per schema text.
+
+    Checking against the metaschema is most of a build's time, and `ssegen diff`
+    builds two versions that share most schemas.
+    """
+    try:
+        text = json.dumps(schema, sort_keys=True)
+    except (TypeError, ValueError):
+        return _metaschema_error(schema)
+    return _cached_metaschema_error(text)
+
+
+@functools.lru_cache(maxsize=8192)
+def _cached_metaschema_error(text: str) -> SchemaError | None:
+    return _metaschema_error(json.loads(text))
+
+
+def _metaschema_error(schema: Any) -> SchemaError | None:
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as exc:
+        return exc
+    return None
 
 
 class Resolver:
@@ -44,9 +72,8 @@ class Resolver:
             return {}
         result = self._walk(doc, schema, loc)
         assert isinstance(result, dict)
-        try:
-            Draft202012Validator.check_schema(result)
-        except SchemaError as exc:
+        exc = metaschema_error(result)
+        if exc is not None:
             where = (*loc, *exc.path) if exc.path else loc
             doc.error(where, f"invalid JSON Schema: {exc.message}")
         return result

@@ -11,6 +11,7 @@ and checks examples and defaults with that same engine: `'^(a+)+$'` against
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import date, time, timedelta
 from functools import lru_cache
@@ -115,6 +116,19 @@ SpecValidator: type[Validator] = validators.extend(  # type: ignore[no-untyped-c
 def is_valid_schema(schema: Any) -> bool:
     """Whether `schema` is a JSON Schema at all (its errors are reported where it is
     declared; what is built from it, such as example checks, is skipped when not)."""
+    try:
+        text = json.dumps(schema, sort_keys=True)
+    except (TypeError, ValueError):
+        return _valid(schema)
+    return _valid_text(text)
+
+
+@lru_cache(maxsize=8192)
+def _valid_text(text: str) -> bool:
+    return _valid(json.loads(text))
+
+
+def _valid(schema: Any) -> bool:
     try:
         SpecValidator.check_schema(schema)
     except JsonSchemaError:

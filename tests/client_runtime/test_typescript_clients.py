@@ -244,21 +244,22 @@ def test_a_topic_says_missed_and_204_ends_it(compiled: Path, served: Served) -> 
     )
     first = events(lines)[0]
     assert first == {"event": "ssegen.missed", "data": {"last_event_id": "1"}, "id": "1"}
-    assert httpx.post(f"{served.url}/users/8/account/close").status_code == 202
-    bob = {"headers": {"Authorization": "Bearer token-bob"}}
+    # User 9 (cy): the Python clients' tests close user 8's instance in this same process.
+    assert httpx.post(f"{served.url}/users/9/account/close").status_code == 202
+    cy = {"headers": {"Authorization": "Bearer token-cy"}}
     closed = read(
-        compiled, "notifications", "userNotifications", served.url, {"user_id": 8}, options=bob
+        compiled, "notifications", "userNotifications", served.url, {"user_id": 9}, options=cy
     )
     assert events(closed)[-1]["event"] == "account_closed"
-    path = "/users/8/notifications"
+    path = "/users/9/notifications"
     before = len(served.requests(path))
     again = read(
         compiled,
         "notifications",
         "userNotifications",
         served.url,
-        {"user_id": 8},
-        options={**bob, "lastEventId": closed[-1]["lastEventId"]},
+        {"user_id": 9},
+        options={**cy, "lastEventId": closed[-1]["lastEventId"]},
     )
     assert events(again) == [] and again[-1]["done"]
     assert len(served.requests(path)) == before + 1  # 204: no further request
