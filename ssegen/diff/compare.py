@@ -500,7 +500,7 @@ def _resume(new: _Side, before: ir.Stream, after: ir.Stream) -> Iterator[Change]
         yield new.change(
             "ids-changed",
             (*loc, "ids"),
-            f"stream '{name}': ids {before.ids} are now {after.ids}",
+            f"stream '{name}': its ids were {before.ids}, are now {after.ids}",
             name,
         )
     if (
