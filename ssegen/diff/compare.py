@@ -187,6 +187,14 @@ def _params(old: _Side, new: _Side, before: ir.Stream, after: ir.Stream) -> Iter
                 f"stream '{name}': {key[0]} parameter '{key[1]}' was removed",
                 name,
             )
+            if not param.schema.get("deprecated"):
+                yield old.change(
+                    "removed-without-deprecation",
+                    loc,
+                    f"stream '{name}': {key[0]} parameter '{key[1]}' was removed without being "
+                    "deprecated first",
+                    name,
+                )
             continue
         now = new_params[key]
         loc = ("streams", name, "params", *key)

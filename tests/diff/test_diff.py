@@ -145,3 +145,47 @@ def test_spec_errors_are_reported_as_build_reports_them(
     assert code == 1 and out == ""
     assert all(": error: " in line for line in err.splitlines()[:-1])
     assert _run(["diff", "only-one"], capsys)[0] == 2
+
+
+def test_a_scripted_edit_of_the_example_specs_is_classified(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """specs/ against an edit a pull request could make: every change named by its rule."""
+    import shutil
+
+    import yaml
+
+    shutil.copytree(ROOT / "specs", tmp_path / "old")
+    shutil.copytree(ROOT / "specs", tmp_path / "new")
+    jobs_file = tmp_path / "new" / "jobs.yaml"
+    jobs = yaml.safe_load(jobs_file.read_text())
+    stream = jobs["streams"]["job_events"]
+    del stream["events"]["log"]
+    stream["events"]["completed"]["terminal"] = False
+    stream["resume"]["ids"] = "handler"
+    stream["retry"] = 1000
+    jobs_file.write_text(yaml.safe_dump(jobs, sort_keys=False))
+    feed_file = tmp_path / "new" / "notifications.yaml"
+    feed = yaml.safe_load(feed_file.read_text())
+    feed["streams"]["user_notifications"]["topic"]["keep"] = 10
+    feed_file.write_text(yaml.safe_dump(feed, sort_keys=False))
+    openai_file = tmp_path / "new" / "openai_chat.yaml"
+    openai = yaml.safe_load(openai_file.read_text())
+    done = openai["streams"]["create_chat_completion"]["events"]["done"]
+    done["text"] = {"const": "[END]"}
+    done.pop("examples", None)
+    openai_file.write_text(yaml.safe_dump(openai, sort_keys=False))
+    monkeypatch.chdir(tmp_path)
+    code, out, err = _run(["diff", "old", "new"], capsys)
+    assert err == ""
+    rules = sorted({line.split("[")[1].split("]")[0] for line in out.splitlines()})
+    assert code == 1
+    assert rules == [
+        "const-changed",
+        "event-removed",
+        "ids-changed",
+        "removed-without-deprecation",
+        "retry-changed",
+        "terminal-changed",
+        "topic-retention-reduced",
+    ], out
