@@ -30,10 +30,30 @@ _ANNOTATIONS = ("description", "title", "default", "deprecated", "examples")
 
 @functools.cache
 def _words() -> Any:
-    """inflect's engine, made on first use: importing inflect takes most of a second."""
-    import inflect
+    """inflect's engine, made on first use.
 
+    inflect decorates its functions with typeguard's `@typechecked`, whose
+    instrumentation makes importing it take about two seconds; ssegen passes
+    it plain strings, so the import runs with that decorator made a no-op
+    (0.1 s; same results).
+    """
+    try:
+        import typeguard
+    except ImportError:  # an inflect without typeguard: nothing to neutralize
+        import inflect
+
+        return inflect.engine()
+    checked = typeguard.typechecked
+    typeguard.typechecked = _unchecked  # type: ignore[assignment]
+    try:
+        import inflect
+    finally:
+        typeguard.typechecked = checked
     return inflect.engine()
+
+
+def _unchecked(func: Any = None, **_: Any) -> Any:
+    return func if func is not None else (lambda inner: inner)
 
 
 def hoist_nested(defs: dict[str, Schema], taken: set[str]) -> dict[str, Schema]:
