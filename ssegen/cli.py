@@ -24,6 +24,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "diff":
         return _diff(args)
+    if args.command == "schema":
+        from ssegen.spec.editor_schema import render_editor_schema
+
+        text = render_editor_schema()
+        if args.out is None:
+            sys.stdout.write(text)
+        else:
+            args.out.write_text(text, encoding="utf-8")
+            print(f"ssegen: wrote the editor schema of spec format v1 to {args.out}")
+        return 0
     specs = [Path(p) for p in args.specs] or [Path("specs")]
     if args.command == "serve":
         return _serve(specs, args)
@@ -186,6 +196,14 @@ def _parser() -> argparse.ArgumentParser:
         metavar="ID=LEVEL",
         help="raise, lower or ignore a rule: LEVEL is breaking, warning, info or off (repeatable)",
     )
+    summary = "print (or write, with -o) the JSON Schema of spec format v1, for editors"
+    schema = commands.add_parser(
+        "schema",
+        help=summary,
+        description=summary,
+        epilog="then, first line of a spec: # yaml-language-server: $schema=<path or URL of it>",
+    )
+    schema.add_argument("-o", "--out", type=Path, help="write it to this file instead of stdout")
     summary = "serve every stream with a mock that sends the examples, and the docs page"
     serve = commands.add_parser("serve", help=summary, description=summary)
     serve.add_argument("specs", nargs="*", help="spec files or folders (default: specs/)")
