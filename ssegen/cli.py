@@ -15,6 +15,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from ssegen import __version__
+from ssegen.config import ConfigError, load_config
 from ssegen.output import OutputError, diff_tree, write_tree
 from ssegen.pipeline import build_files
 from ssegen.spec.diagnostics import SpecError
@@ -22,7 +24,19 @@ from ssegen.spec.diagnostics import SpecError
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    try:
+        config = load_config()
+    except ConfigError as exc:
+        print(f"ssegen: error: {exc}", file=sys.stderr)
+        return 2
+    if args.command in ("build", "check"):
+        args.out = args.out or config.out or Path("generated")
+        if args.openapi_31 is None:
+            args.openapi_31 = bool(config.openapi_31)
     if args.command == "diff":
+        args.rule = [f"{rule}={level}" for rule, level in config.diff_rules.items()] + args.rule
+        if args.against is not None and not args.paths:
+            args.paths = [str(p) for p in config.specs]
         return _diff(args)
     if args.command == "schema":
         from ssegen.spec.editor_schema import render_editor_schema
@@ -34,7 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.out.write_text(text, encoding="utf-8")
             print(f"ssegen: wrote the editor schema of spec format v1 to {args.out}")
         return 0
-    specs = [Path(p) for p in args.specs] or [Path("specs")]
+    specs = [Path(p) for p in args.specs] or list(config.specs) or [Path("specs")]
     if args.command == "serve":
         return _serve(specs, args)
     started = time.perf_counter()
@@ -153,8 +167,22 @@ def _check(out: Path, files: dict[str, str]) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="ssegen", description="Typed Server-Sent Event streams for FastAPI, from YAML specs."
+        prog="ssegen",
+        description="Typed Server-Sent Event streams for FastAPI, from YAML specs.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=(
+            "examples:\n"
+            "  ssegen build specs/            generate into generated/\n"
+            "  ssegen check                   exit 1 when generated/ is stale (CI)\n"
+            "  ssegen diff --against main     what the change breaks\n"
+            "  ssegen serve                   a mock of every stream, with its docs page\n"
+            "  ssegen schema -o spec.json     the spec format's JSON Schema, for editors\n"
+            "\nsettings: [tool.ssegen] in pyproject.toml (specs, out, openapi-3_1, diff.rules);\n"
+            "command-line arguments override them.\n"
+            "exit codes: 0 done, 1 spec errors / stale output / a breaking change, 2 usage."
+        ),
     )
+    parser.add_argument("--version", action="version", version=f"ssegen {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     for name, summary in (
         ("build", "generate typed routers, models, contract and docs into OUT"),
@@ -166,13 +194,14 @@ def _parser() -> argparse.ArgumentParser:
             "-o",
             "--out",
             type=Path,
-            default=Path("generated"),
-            help="output folder (default: generated/)",
+            default=None,
+            help="output folder (default: [tool.ssegen] out, else generated/)",
         )
         command.add_argument(
             "--openapi-3.1",
             dest="openapi_31",
             action="store_true",
+            default=None,
             help="also write openapi-3.1.json, for tools that refuse OpenAPI 3.2",
         )
     summary = "classify what changed between two versions of the specs, by who it breaks"
