@@ -78,6 +78,10 @@ class JobsDemo(JobsService):
         if job_id == "missing":
             raise HTTPException(404, "no such job")
         already_sent = last_event_id or 0
+        if already_sent >= (20 if verbose else 10) + 1:
+            # Reconnected after `completed`: nothing more, so the route answers 204, which
+            # tells EventSource to stop (a new `completed` with a new id would restart it).
+            return
         number = 0
         for step in range(1, 11):
             if verbose:

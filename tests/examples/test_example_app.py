@@ -217,3 +217,13 @@ def test_a_browser_eventsource_reads_its_users_topic_with_the_session_cookie(bas
     # Without the cookie the browser is refused (401) and never sees an event.
     refused = run_client("chromium", url, events=["notification"], timeout=10, linger=0.5)
     assert refused.events == [] and refused.done["reason"] == "closed", refused.describe()
+
+
+def test_a_reconnect_after_the_terminal_event_gets_204(base: str) -> None:
+    with httpx.stream("GET", f"{base}/jobs/5/events", timeout=10) as response:
+        events = read_events(response)
+    assert events[-1].type == "completed"
+    again = httpx.get(
+        f"{base}/jobs/5/events", headers={"Last-Event-ID": events[-1].last_event_id}, timeout=10
+    )
+    assert again.status_code == 204  # EventSource stops for good
