@@ -9,6 +9,7 @@ datamodel-code-generator, jsonschema and the OpenAPI catalog all read.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import json
 from collections.abc import Callable
@@ -186,9 +187,13 @@ class Resolver:
             target = sibling
         schemas = target.data.get("schemas") if isinstance(target.data, dict) else None
         if not isinstance(schemas, dict) or name not in schemas:
+            known = [str(key) for key in schemas] if isinstance(schemas, dict) else []
+            close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+            hint = f": did you mean '{close[0]}'?" if close else ""
             doc.error(
                 loc,
-                f"$ref '{ref}' points to no schema: '{name}' is not under schemas in {target.path}",
+                f"$ref '{ref}' points to no schema: '{name}' is not under schemas in "
+                f"{target.path}{hint}",
             )
             return "#"
         if target is self.doc:

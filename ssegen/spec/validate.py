@@ -10,6 +10,7 @@ dropped key is dropped whole, without a second message.
 from __future__ import annotations
 
 import copy
+import difflib
 import types
 import typing
 from typing import Any
@@ -74,8 +75,13 @@ def validate(doc: Document) -> Spec | None:
 def _report(doc: Document, loc: Loc, error: Any) -> None:
     kind = error["type"]
     if kind == "extra_forbidden":
-        allowed = ", ".join(sorted(_fields_at(loc[:-1])))
-        doc.error(loc, f"unknown key '{loc[-1]}' (expected one of: {allowed})", key=True)
+        fields = sorted(_fields_at(loc[:-1]))
+        close = difflib.get_close_matches(str(loc[-1]), fields, n=1, cutoff=0.7)
+        if close:
+            doc.error(loc, f"unknown key '{loc[-1]}': did you mean '{close[0]}'?", key=True)
+        else:
+            allowed = ", ".join(fields)
+            doc.error(loc, f"unknown key '{loc[-1]}' (expected one of: {allowed})", key=True)
     elif kind == "missing":
         doc.error(loc[:-1], f"missing required key '{loc[-1]}'" + _under(loc[:-1]))
     else:
