@@ -49,6 +49,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"ssegen: wrote the editor schema of spec format v1 to {args.out}")
         return 0
     specs = [Path(p) for p in args.specs] or list(config.specs) or [Path("specs")]
+    missing = [str(path) for path in specs if not path.exists()]
+    if missing:
+        # A usage error, not a spec error: nothing was read.
+        print(f"ssegen: error: no such file or folder: {', '.join(missing)}", file=sys.stderr)
+        return 2
     if args.command == "serve":
         return _serve(specs, args)
     started = time.perf_counter()

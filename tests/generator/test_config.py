@@ -76,3 +76,12 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
         main(["--version"])
     assert done.value.code == 0
     assert capsys.readouterr().out.startswith("ssegen 0.")
+
+
+def test_a_missing_specs_folder_is_a_usage_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for command in ("build", "check", "serve"):
+        assert main([command]) == 2
+        assert "no such file or folder: specs" in capsys.readouterr().err
