@@ -17,9 +17,11 @@ from pathlib import Path
 
 from ssegen import __version__
 from ssegen.config import ConfigError, load_config
-from ssegen.output import OutputError, diff_tree, write_tree
+from ssegen.output import MANIFEST, OutputError, diff_tree, write_tree
 from ssegen.pipeline import build_files
 from ssegen.spec.diagnostics import SpecError
+
+WATCH_INTERVAL = 0.25  # seconds between looks at the specs: a save is rebuilt within a second
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -38,6 +40,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.against is not None and not args.paths:
             args.paths = [str(p) for p in config.specs]
         return _diff(args)
+    if args.command == "init":
+        from ssegen.scaffold import InitError, init
+
+        try:
+            written = init(args.folder)
+        except InitError as exc:
+            print(f"ssegen: error: {exc}", file=sys.stderr)
+            return 2
+        for name in written:
+            print(f"wrote {args.folder / name}")
+        print("next: ssegen build && uvicorn app:app, then curl -N localhost:8000/countdown/3")
+        return 0
     if args.command == "schema":
         from ssegen.spec.editor_schema import render_editor_schema
 
@@ -56,11 +70,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if args.command == "serve":
         return _serve(specs, args)
+    if args.command == "check":
+        try:
+            return _check(args.out, build_files(specs, openapi_31=args.openapi_31))
+        except SpecError as exc:
+            return _report(exc)
+    if args.watch:
+        return _watch(specs, args)
+    return _build(specs, args)
+
+
+def _build(specs: list[Path], args: argparse.Namespace) -> int:
     started = time.perf_counter()
     try:
         files = build_files(specs, openapi_31=args.openapi_31)
-        if args.command == "check":
-            return _check(args.out, files)
         result = write_tree(args.out, files)
     except SpecError as exc:
         return _report(exc)
@@ -68,15 +91,46 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"ssegen: error: {exc}", file=sys.stderr)
         return 1
     elapsed = time.perf_counter() - started
+    # The manifest is bookkeeping, not one of the files: it is not counted.
+    changed = [relative for relative in result.written if relative != MANIFEST]
     print(
-        f"ssegen: {len(files)} files in {args.out} ({len(result.written)} written,"
-        f" {len(result.removed)} removed) in {elapsed:.2f}s"
+        f"ssegen: {len(files)} files in {args.out}: {len(changed)} changed,"
+        f" {len(result.removed)} removed, in {elapsed:.2f}s"
     )
     for relative in result.removed:
         print(f"removed {args.out / relative}")
     for relative in result.kept:
         print(f"kept {args.out / relative} (no longer produced, but changed since ssegen wrote it)")
     return 0
+
+
+def _fingerprint(specs: list[Path]) -> tuple[tuple[str, int, int], ...]:
+    """What `--watch` compares: every spec file's path, size and modification time."""
+    found: list[tuple[str, int, int]] = []
+    for root in specs:
+        paths = [root] if root.is_file() else sorted(root.rglob("*")) if root.is_dir() else []
+        for path in paths:
+            if path.is_file() and path.suffix in (".yaml", ".yml"):
+                stat = path.stat()
+                found.append((str(path), stat.st_size, stat.st_mtime_ns))
+    return tuple(found)
+
+
+def _watch(specs: list[Path], args: argparse.Namespace) -> int:
+    """Build, then build again whenever a spec changes; errors are printed and watching goes on."""
+    seen = None
+    print(f"ssegen: watching {', '.join(map(str, specs))} (Ctrl-C to stop)", flush=True)
+    try:
+        while True:
+            current = _fingerprint(specs)
+            if current != seen:
+                seen = current
+                _build(specs, args)
+                sys.stdout.flush()
+                sys.stderr.flush()
+            time.sleep(WATCH_INTERVAL)
+    except KeyboardInterrupt:
+        return 0
 
 
 def _diff(args: argparse.Namespace) -> int:
@@ -202,6 +256,12 @@ def _parser() -> argparse.ArgumentParser:
             default=None,
             help="output folder (default: [tool.ssegen] out, else generated/)",
         )
+        if name == "build":
+            command.add_argument(
+                "--watch",
+                action="store_true",
+                help="build again whenever a spec changes (keeps going on errors)",
+            )
         command.add_argument(
             "--openapi-3.1",
             dest="openapi_31",
@@ -230,6 +290,9 @@ def _parser() -> argparse.ArgumentParser:
         metavar="ID=LEVEL",
         help="raise, lower or ignore a rule: LEVEL is breaking, warning, info or off (repeatable)",
     )
+    summary = "start a project in FOLDER: a spec, an app implementing it, settings and CI"
+    init = commands.add_parser("init", help=summary, description=summary)
+    init.add_argument("folder", nargs="?", type=Path, default=Path("."), help="default: here")
     summary = "print (or write, with -o) the JSON Schema of spec format v1, for editors"
     schema = commands.add_parser(
         "schema",
