@@ -11,12 +11,13 @@ rule settings, usage errors, and the README's table of rules.
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
 from ssegen.cli import main
 from ssegen.diff.rules import RULES
+
+from tests.support.git import git
 
 CASES = Path(__file__).parent / "cases"
 ROOT = Path(__file__).resolve().parents[2]
@@ -65,27 +66,18 @@ def test_every_rule_is_documented_in_the_readme() -> None:
         assert f"| `{rule.id}` | {rule.severity} |" in readme, rule.id
 
 
-def _git(repo: Path, *arguments: str) -> None:
-    subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *arguments],
-        cwd=repo,
-        check=True,
-        capture_output=True,
-    )
-
-
 def test_against_a_git_ref(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     case = CASES / "event-removed" / "positive"
     specs = tmp_path / "specs"
     specs.mkdir()
-    _git(tmp_path, "init", "-q")
+    git(tmp_path, "init", "-q")
     (specs / "feed.yaml").write_bytes((case / "old" / "feed.yaml").read_bytes())
-    _git(tmp_path, "add", ".")
-    _git(tmp_path, "commit", "-q", "-m", "one")
+    git(tmp_path, "add", ".")
+    git(tmp_path, "commit", "-q", "-m", "one")
     (specs / "feed.yaml").write_bytes((case / "new" / "feed.yaml").read_bytes())
-    _git(tmp_path, "commit", "-q", "-am", "two")
+    git(tmp_path, "commit", "-q", "-am", "two")
     monkeypatch.chdir(tmp_path)
     code, out, err = _run(["diff", "--against", "HEAD~1"], capsys)
     assert code == 1, err

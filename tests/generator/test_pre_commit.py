@@ -15,16 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.git import git
+
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _git(repo: Path, *arguments: str) -> None:
-    subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *arguments],
-        cwd=repo,
-        check=True,
-        capture_output=True,
-    )
 
 
 def _try_repo(repo: Path, home: Path) -> subprocess.CompletedProcess[str]:
@@ -60,17 +53,17 @@ def test_ssegen_check_passes_fresh_and_fails_stale(tmp_path: Path) -> None:
         pytest.fail("the pre-commit test needs git")
     repo = tmp_path / "repo"
     repo.mkdir()
-    _git(repo, "init", "-q")
+    git(repo, "init", "-q")
     shutil.copytree(ROOT / "specs", repo / "specs")
     shutil.copytree(ROOT / "generated", repo / "generated")
-    _git(repo, "add", ".")
-    _git(repo, "commit", "-q", "-m", "fresh")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "fresh")
     fresh = _try_repo(repo, tmp_path / "home")
     assert fresh.returncode == 0, fresh.stdout + fresh.stderr
     assert "Passed" in fresh.stdout
     spec = repo / "specs" / "jobs.yaml"
     spec.write_text(spec.read_text().replace("Lifecycle events of one job", "Edited"))
-    _git(repo, "commit", "-q", "-am", "stale")
+    git(repo, "commit", "-q", "-am", "stale")
     stale = _try_repo(repo, tmp_path / "home")
     assert stale.returncode == 1
     assert "is stale: run `ssegen build`" in stale.stdout, stale.stdout
