@@ -1,7 +1,7 @@
 """One line gives an app its event catalog and a docs page that shows SSE events.
 
     from ssegen.runtime.docs import add_event_catalog
-    add_event_catalog(app)  # reads generated/openapi.json
+    add_event_catalog(app)  # reads generated/openapi.json (here, or beside the app's module)
 
 FastAPI documents one payload type per stream, never the event names, and
 labels a document that uses OpenAPI 3.2's `itemSchema` as 3.1.0. This helper
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import copy
 import html
+import inspect
 import json
 import os
 from collections.abc import Iterator, Mapping
@@ -41,11 +42,43 @@ _METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch"
 _PRUNED_KINDS = ("schemas", "mediaTypes")
 
 
-def load_catalog(catalog: str | os.PathLike[str] | Mapping[str, Any] = DEFAULT_CATALOG) -> Document:
-    """The catalog document: a mapping as given, or the JSON file `ssegen build` wrote."""
+def find_catalog(near: str | os.PathLike[str] | None = None) -> Path:
+    """Where the default catalog (`generated/openapi.json`) is: under the current folder, else
+    under the folder of `near` (the app's module file) or one of its parents.
+
+    Raises FileNotFoundError naming every place it looked.
+    """
+    places = [Path.cwd()]
+    if near is not None:
+        origin = Path(near).resolve()
+        places += [origin.parent, *origin.parent.parents]
+    tried = []
+    for folder in dict.fromkeys(places):
+        candidate = folder / DEFAULT_CATALOG
+        if candidate.is_file():
+            return candidate
+        tried.append(str(candidate))
+    raise FileNotFoundError(
+        "no event catalog found (looked for "
+        + ", ".join(tried[:4])
+        + (", ..." if len(tried) > 4 else "")
+        + "); run `ssegen build` first, or pass its path to add_event_catalog(app, path)"
+    )
+
+
+def load_catalog(
+    catalog: str | os.PathLike[str] | Mapping[str, Any] = DEFAULT_CATALOG,
+    *,
+    near: str | os.PathLike[str] | None = None,
+) -> Document:
+    """The catalog document: a mapping as given, or the JSON file `ssegen build` wrote.
+
+    The default path is looked up by `find_catalog` (the current folder, then
+    around `near`); any other path is taken as given.
+    """
     if isinstance(catalog, Mapping):
         return copy.deepcopy(dict(catalog))
-    path = Path(catalog)
+    path = find_catalog(near) if Path(catalog) == DEFAULT_CATALOG else Path(catalog)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -74,7 +107,10 @@ def add_event_catalog(
     `node_modules/@scalar/api-reference/dist/browser/standalone.js` on a
     machine without internet. `config` adds Scalar configuration options.
     """
-    document = load_catalog(catalog)
+    # The default catalog is also looked for around the module that calls this (the app),
+    # so an app started from another folder still finds its generated/openapi.json.
+    caller = inspect.stack(context=0)[1].filename if catalog == DEFAULT_CATALOG else None
+    document = load_catalog(catalog, near=caller)
     app_openapi = app.openapi
     merged: list[Document] = []
 

@@ -135,3 +135,30 @@ def test_the_docs_page_shows_every_event_in_chromium(base: str) -> None:
     assert "OpenAPI 3.2.0" in result["text"]
     assert "Stream item" in result["text"]
     assert screenshot.stat().st_size > 10_000
+
+
+def test_the_default_catalog_is_found_beside_the_app_from_another_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = tmp_path / "project"
+    (project / "generated").mkdir(parents=True)
+    (project / "generated" / "openapi.json").write_text(
+        json.dumps({"openapi": "3.2.0", "info": {"title": "T", "version": "1"}, "paths": {}})
+    )
+    (project / "service").mkdir()
+    app_file = project / "service" / "main.py"
+    app_file.write_text(
+        "from fastapi import FastAPI\n"
+        "from ssegen.runtime.docs import add_event_catalog\n"
+        "app = FastAPI()\n"
+        "add_event_catalog(app)\n"
+    )
+    monkeypatch.chdir(tmp_path)  # started from elsewhere
+    namespace: dict[str, object] = {"__file__": str(app_file)}
+    exec(compile(app_file.read_text(), str(app_file), "exec"), namespace)  # noqa: S102
+    app = namespace["app"]
+    assert isinstance(app, FastAPI) and app.openapi()["openapi"] == "3.2.0"  # the catalog's
+    elsewhere = tmp_path / "elsewhere.py"
+    elsewhere.write_text(app_file.read_text())
+    with pytest.raises(FileNotFoundError, match="no event catalog found .*run `ssegen build`"):
+        exec(compile(elsewhere.read_text(), str(elsewhere), "exec"), {"__file__": str(elsewhere)})  # noqa: S102
