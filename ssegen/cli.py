@@ -75,6 +75,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _check(args.out, build_files(specs, openapi_31=args.openapi_31))
         except SpecError as exc:
             return _report(exc)
+        except OutputError as exc:
+            print(f"ssegen: error: {exc}", file=sys.stderr)
+            return 1
     if args.watch:
         return _watch(specs, args)
     return _build(specs, args)
