@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from types import TracebackType
 from typing import Any, Self, TypeVar
@@ -68,18 +69,9 @@ class Client:
         last_event_id: str | None = None,
     ) -> EventStream[E]:
         """The stream's events; generated methods call it with their typed arguments."""
-        full: StreamCall[E] = StreamCall(
-            call.spec,
-            call.method,
-            self._base + call.path,
-            call.resumable,
-            call.has_body,
-            call.errors,
-            call.error_event,
-        )
         return open_stream(
             self._http,
-            full,
+            dataclasses.replace(call, path=self._base + call.path),
             self._options,
             path=path or {},
             query=query or {},

@@ -20,8 +20,17 @@ from ssegen.spec.loader import Document, Loc
 
 Contract = tuple[ir.Catalog, Document]
 _DEFS = "#/$defs/"
-_NARROWING = (("minimum", 1), ("exclusiveMinimum", 1), ("minLength", 1), ("minItems", 1))
-_WIDENING_LIMITS = (("maximum", -1), ("exclusiveMaximum", -1), ("maxLength", -1), ("maxItems", -1))
+# Bounds that narrow what a parameter accepts when they grow (+1) or shrink (-1).
+_BOUNDS = (
+    ("minimum", 1),
+    ("exclusiveMinimum", 1),
+    ("minLength", 1),
+    ("minItems", 1),
+    ("maximum", -1),
+    ("exclusiveMaximum", -1),
+    ("maxLength", -1),
+    ("maxItems", -1),
+)
 
 
 @dataclass(frozen=True, order=True)
@@ -224,7 +233,7 @@ def _params(old: _Side, new: _Side, before: ir.Stream, after: ir.Stream) -> Iter
 
 def _narrowed(before: dict[str, Any], after: dict[str, Any]) -> str | None:
     """How `after` accepts less than `before` (a bound tightened, a pattern, enum values), if it does."""
-    for key, direction in (*_NARROWING, *_WIDENING_LIMITS):
+    for key, direction in _BOUNDS:
         old, new = before.get(key), after.get(key)
         if isinstance(new, int | float) and (
             not isinstance(old, int | float) or (new - old) * direction > 0

@@ -154,9 +154,8 @@ class Scheme:
             return f"an API key in the {self.where} `{self.key_name}`"
         if self.auth_scheme == "basic":
             return "HTTP basic credentials"
-        return f"an `Authorization: {self.http_scheme or 'Bearer'}` token".replace(
-            "bearer", "Bearer"
-        )
+        name = "Bearer" if self.auth_scheme == "bearer" else self.http_scheme
+        return f"an `Authorization: {name}` token"
 
 
 def _quoted(text: str) -> str:
