@@ -17,7 +17,7 @@ from ssegen.ir.imports import BUILD_ROUTER_LOCALS, RESERVED, module_imports
 from ssegen.ir.naming import constant, pascal, snake
 from ssegen.ir.nested import hoist_nested, omit_none
 from ssegen.ir.params import lower_param
-from ssegen.ir.refs import Resolver
+from ssegen.ir.refs import Resolver, reaches_unresolved
 from ssegen.ir.security import (
     ROUTER_PARAMETERS,
     lower_schemes,
@@ -539,7 +539,7 @@ def _check_examples(
             doc.error(loc, "an event without a payload cannot have examples", key=True)
         return
     assert schema is not None
-    if not is_valid_schema(schema):
+    if not is_valid_schema(schema) or reaches_unresolved(schema, resolver.defs):
         return  # reported at the schema; its examples cannot be checked against it
     validator = spec_validator({**schema, "$defs": resolver.defs})
     for i, example in enumerate(examples):

@@ -21,10 +21,13 @@ from jsonschema.exceptions import SchemaError
 from ssegen.ir.naming import pascal
 from ssegen.spec import keywords
 from ssegen.spec.loader import Document, Loc
-from ssegen.spec.schema_walk import defs_ref, in_place_refs
+from ssegen.spec.schema_walk import defs_name, defs_ref, in_place_refs
 
 Schema = dict[str, Any]
 _LOCAL = "#/schemas/"
+# What a `$ref` that could not be resolved becomes once it is reported: the
+# schema stays valid, and checks that would only repeat the error skip it.
+UNRESOLVED = "#"
 
 
 def metaschema_error(schema: Schema) -> SchemaError | None:
@@ -51,6 +54,26 @@ def _metaschema_error(schema: Any) -> SchemaError | None:
     except SchemaError as exc:
         return exc
     return None
+
+
+def reaches_unresolved(schema: Any, defs: dict[str, Schema]) -> bool:
+    """Whether `schema`, or a `$defs` entry it refers to, holds an unresolved `$ref`."""
+    seen: set[str] = set()
+    todo = [schema]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, list):
+            todo.extend(node)
+        elif isinstance(node, dict):
+            ref = node.get("$ref")
+            if ref == UNRESOLVED:
+                return True
+            name = defs_name(node)
+            if name is not None and name not in seen:
+                seen.add(name)
+                todo.append(defs.get(name))
+            todo.extend(value for key, value in node.items() if key != "$ref")
+    return False
 
 
 class Resolver:
@@ -171,19 +194,19 @@ class Resolver:
     def _ref(self, doc: Document, ref: Any, loc: Loc) -> str:
         if not isinstance(ref, str):
             doc.error(loc, "$ref must be a string")
-            return "#"
+            return UNRESOLVED
         file_part, hash_sign, pointer = ref.partition("#")
         if not hash_sign or not pointer.startswith("/schemas/") or pointer.count("/") != 2:
             doc.error(
                 loc, f"unsupported $ref '{ref}': use '#/schemas/Name' or 'file.yaml#/schemas/Name'"
             )
-            return "#"
+            return UNRESOLVED
         name = pointer.removeprefix("/schemas/")
         target = doc
         if file_part:
             sibling = self._sibling(doc, file_part, loc)
             if sibling is None:
-                return "#"
+                return UNRESOLVED
             target = sibling
         schemas = target.data.get("schemas") if isinstance(target.data, dict) else None
         if not isinstance(schemas, dict) or name not in schemas:
@@ -195,7 +218,7 @@ class Resolver:
                 f"$ref '{ref}' points to no schema: '{name}' is not under schemas in "
                 f"{target.path}{hint}",
             )
-            return "#"
+            return UNRESOLVED
         if target is self.doc:
             return defs_ref(pascal(name))
         return defs_ref(self._define(target, name, schemas[name], ("schemas", name)))

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from ssegen.spec import indentation
 from ssegen.spec.diagnostics import Diagnostic, Position
 from ssegen.text import one_line
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -80,6 +81,11 @@ def load(path: Path, display: str) -> Document:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = Position(mark.line + 1, mark.column + 1) if mark else Position()
+        cause = indentation.explain(text, where.line) if mark else None
+        if cause is not None:
+            # The parser's own position is often a line after the mistake, in its terms.
+            doc.diagnostics.append(Diagnostic(display, cause[0], f"bad indentation: {cause[1]}"))
+            return doc
         message = f"invalid YAML: {one_line(exc.problem or exc)}"
         if exc.context and exc.context_mark and exc.context_mark is not mark:
             started = exc.context_mark

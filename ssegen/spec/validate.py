@@ -16,6 +16,7 @@ import typing
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from ssegen.spec import keywords
 from ssegen.spec.loader import Document, Loc
 from ssegen.spec.model import Spec
 
@@ -77,15 +78,74 @@ def _report(doc: Document, loc: Loc, error: Any) -> None:
     if kind == "extra_forbidden":
         fields = sorted(_fields_at(loc[:-1]))
         close = difflib.get_close_matches(str(loc[-1]), fields, n=1, cutoff=0.7)
-        if close:
+        misplaced = _belongs_under(doc, loc)
+        if misplaced:
+            doc.error(loc, f"unknown key '{loc[-1]}' here: {misplaced}", key=True)
+        elif close:
             doc.error(loc, f"unknown key '{loc[-1]}': did you mean '{close[0]}'?", key=True)
         else:
             allowed = ", ".join(fields)
             doc.error(loc, f"unknown key '{loc[-1]}' (expected one of: {allowed})", key=True)
     elif kind == "missing":
         doc.error(loc[:-1], f"missing required key '{loc[-1]}'" + _under(loc[:-1]))
+    elif kind in _MAPPING_TYPES:
+        # pydantic says "a valid dictionary or instance of Event": say what the user wrote.
+        message = f"{_dotted(loc)}: must be a mapping of keys, not {_describe(error['input'])}"
+        misplaced = _belongs_under(doc, loc)
+        doc.error(loc, f"{message}; {misplaced}" if misplaced else message, key=bool(misplaced))
     else:
         doc.error(loc, f"{_dotted(loc)}: {_lower_first(error['msg'])}")
+
+
+_MAPPING_TYPES = frozenset({"model_type", "model_attributes_type", "dict_type"})
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "empty (null)"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    return type(value).__name__
+
+
+def _belongs_under(doc: Document, loc: Loc) -> str | None:
+    """A hint when `loc`'s key is one the mapping above it takes: a mis-indented line.
+
+    `properties:` written at the stream's indentation, under `body:`, or an
+    event's `examples:` at the events' level: the key is wrong where it is and
+    right one level down, under the key just before it.
+    """
+    parent = _child_at(doc.data, loc[:-1])
+    if not isinstance(parent, dict) or not loc:
+        return None
+    keys = list(parent)
+    key = loc[-1]
+    if key not in keys or keys.index(key) == 0:
+        return None
+    before = keys[keys.index(key) - 1]
+    where = doc.keys.get((*loc[:-1], before))
+    line = f" (line {where.line})" if where is not None and where.line else ""
+    annotation = _annotation_at((*loc[:-1], before))
+    if str(key) in _fields_at((*loc[:-1], before)):
+        return f"'{key}' is a key of '{before}'{line}: indent it under '{before}'"
+    if annotation is Any and str(key) in keywords.KEYWORDS:
+        return (
+            f"'{key}' is a JSON Schema keyword, and '{before}'{line} holds a schema: "
+            f"indent it under '{before}'"
+        )
+    return None
+
+
+def _child_at(data: Any, loc: Loc) -> Any:
+    for part in loc:
+        data = _child(data, part)
+    return data
 
 
 def _item(loc: Loc) -> Loc:
@@ -148,6 +208,14 @@ def _lower_first(text: str) -> str:
 
 def _fields_at(loc: Loc) -> list[str]:
     """The keys the spec model allows at `loc` (for 'expected one of')."""
+    current = _unwrap(_annotation_at(loc))
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return list(_keys(current))
+    return []
+
+
+def _annotation_at(loc: Loc) -> Any:
+    """The spec model's type at `loc`; None when the model has no place for it."""
     current: Any = Spec
     parts = list(loc)
     while parts:
@@ -155,17 +223,14 @@ def _fields_at(loc: Loc) -> list[str]:
         if isinstance(current, type) and issubclass(current, BaseModel):
             field = _keys(current).get(str(parts.pop(0)))
             if field is None:
-                return []
+                return None
             current = field.annotation
         elif typing.get_origin(current) in (dict, list):
             parts.pop(0)
             current = typing.get_args(current)[-1]
         else:
-            return []
-    current = _unwrap(current)
-    if isinstance(current, type) and issubclass(current, BaseModel):
-        return list(_keys(current))
-    return []
+            return None
+    return current
 
 
 def _keys(model: type[BaseModel]) -> dict[str, Any]:

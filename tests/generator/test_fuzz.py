@@ -197,6 +197,17 @@ def _mutant(seed: int, folder: Path) -> Path:
     specs = folder / "specs"
     shutil.copytree(source.parent, specs)
     target = specs / source.name
+    if rng.random() < 0.15:  # a line moved left or right, as a slip in an editor does
+        lines = source.read_text(encoding="utf-8").splitlines(keepends=True)
+        at = rng.randrange(len(lines))
+        shift = rng.choice([-3, -2, -1, 1, 2, 3])
+        lines[at] = (
+            " " * shift + lines[at]
+            if shift > 0
+            else lines[at][min(-shift, len(lines[at]) - len(lines[at].lstrip(" "))) :]
+        )
+        target.write_text("".join(lines), encoding="utf-8")
+        return specs
     data = _mutate(yaml.safe_load(source.read_text(encoding="utf-8")), rng)
     text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=200)
     if rng.random() < 0.1:  # now and then, damage the text itself
