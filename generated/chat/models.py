@@ -30,7 +30,7 @@ class Message(BaseModel):
 class Problem(BaseModel):
     """An RFC 9457 problem, sent as the `error` event."""
 
-    type: str | None = Field(default="about:blank", exclude_if=_omit_if_none)
+    type: str = "about:blank"
     title: str
     status: int | None = Field(default=None, exclude_if=_omit_if_none)
     detail: str | None = Field(default=None, exclude_if=_omit_if_none)
@@ -44,9 +44,7 @@ class UsageData(BaseModel):
 class ChatCompletionBody(BaseModel):
     model: Annotated[str, Field(examples=["small-chat-1"])]
     messages: Annotated[list[Message], Field(min_length=1)]
-    temperature: Annotated[float | None, Field(ge=0.0, le=2.0)] = Field(
-        default=1, exclude_if=_omit_if_none
-    )
+    temperature: Annotated[float, Field(ge=0.0, le=2.0)] = 1
     max_tokens: Annotated[int | None, Field(ge=1)] = Field(
         default=None, exclude_if=_omit_if_none
     )

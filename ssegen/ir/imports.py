@@ -105,6 +105,7 @@ MODELS_IMPORTS = frozenset(
         "RootModel",
         "SecretStr",
         "StrEnum",
+        "TypeAliasType",
         "UUID",
         "UUID1",
         "UUID3",

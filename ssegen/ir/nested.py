@@ -118,7 +118,10 @@ def hoist_nested(defs: dict[str, Schema], taken: set[str]) -> dict[str, Schema]:
 
 
 def omit_none(defs: dict[str, Schema]) -> dict[str, tuple[str, ...]]:
-    """Per model: the wire names of its optional members whose schema does not admit null."""
+    """Per model: the wire names of its optional members whose schema does not admit null.
+
+    A member with a default is not among them: its type has no None (strict_nullable).
+    """
     result: dict[str, tuple[str, ...]] = {}
     for name, schema in defs.items():
         properties = schema.get("properties")
@@ -131,7 +134,9 @@ def omit_none(defs: dict[str, Schema]) -> dict[str, tuple[str, ...]]:
         members = tuple(
             key
             for key, member in properties.items()
-            if key not in required_set and not admits_null(member, defs)
+            if key not in required_set
+            and not (isinstance(member, dict) and "default" in member)
+            and not admits_null(member, defs)
         )
         if members:
             result[name] = members

@@ -52,6 +52,12 @@ def render_models(
                 # `type: Literal["start"] = "start"`: a variant's const (its discriminator)
                 # need not be repeated by the handler; defaults are always sent (wire.py).
                 use_one_literal_as_default=True,
+                # A named enum, const or scalar schema is an alias, not a RootModel class:
+                # `Data(stage="build")` type-checks, and there is no `.root` to unwrap.
+                use_type_alias=True,
+                # A member with a default is `bool = False`, not `bool | None = False`:
+                # None only where the schema admits null.
+                strict_nullable=True,
             )
         except Exception as exc:  # the generator raises many kinds; all mean "these schemas"
             raise ModelError(
@@ -63,7 +69,13 @@ def render_models(
     if any(isinstance(node, ast.keyword) and node.arg == "regex_engine" for node in ast.walk(tree)):
         # Every spec pattern compiles on the Rust engine (keywords.py): a generator change.
         raise ModelError("the payload models would match patterns with Python's backtracking re")
-    defined = {node.name for node in tree.body if isinstance(node, ast.ClassDef)}
+    defined = {node.name for node in tree.body if isinstance(node, ast.ClassDef)} | {
+        target.id  # `Stage = TypeAliasType("Stage", Literal[...])`
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
     missing = sorted(set(defs) - defined)
     if missing:
         raise ModelError(

@@ -39,7 +39,6 @@ from conformance_streams import (
     QuietEndEvent,
     QuietEvent,
     QuietTickEvent,
-    QuoteData,
     QuoteEvent,
     Tick,
     UsageData,
@@ -82,7 +81,7 @@ class ConformanceService(ConformanceStreamsService):
         for blob in hostile_blobs():
             yield BlobEvent(data=BlobData(index=blob.index, textValue=blob.text))
         for quote in hostile_quotes():
-            yield QuoteEvent(data=QuoteData(quote.root))
+            yield QuoteEvent(data=quote.root)
         yield HostileEndEvent()
 
     async def variants(self) -> AsyncIterator[VariantsEvent]:

@@ -106,3 +106,79 @@ def test_every_golden_tree_passes_mypy_strict(case: str) -> None:
     packages = sorted(p.name for p in expected.iterdir() if (p / "__init__.py").is_file())
     result = _mypy(*(arg for name in packages for arg in ("-p", name)), cwd=expected)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+TYPES_SPEC = """\
+ssegen: 1
+info: {title: Types, version: "1"}
+package: kinds
+schemas:
+  Stage: {type: string, enum: [build, test]}
+  Kind: {const: deploy}
+streams:
+  run:
+    method: POST
+    path: /run
+    body:
+      type: object
+      required: [stage]
+      properties:
+        stage: {$ref: '#/schemas/Stage'}
+        kind: {$ref: '#/schemas/Kind'}
+        env: {type: string, enum: [staging, prod], default: staging}
+        dry_run: {type: boolean, default: false}
+        note: {type: [string, "null"], default: null}
+    events:
+      step:
+        data:
+          type: object
+          required: [stage]
+          properties:
+            stage: {$ref: '#/schemas/Stage'}
+            level: {type: integer, default: 1}
+"""
+
+
+def test_enum_refs_take_string_literals_and_defaults_are_not_optional(tmp_path: Path) -> None:
+    """Issue 15: `Data(stage="build")` type-checks; `dry_run: bool = False`, not `bool | None`."""
+    from ssegen.cli import main
+
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "specs" / "kinds.yaml").write_text(TYPES_SPEC, encoding="utf-8")
+    assert main(["build", str(tmp_path / "specs"), "-o", str(tmp_path / "gen")]) == 0
+    (tmp_path / "gen" / "__init__.py").touch()
+    (tmp_path / "good.py").write_text(
+        textwrap.dedent(
+            """
+            from gen.kinds import RunBody, StepData, StepEvent
+
+            body = RunBody(stage="build", kind="deploy", env="prod")
+            dry_run: bool = body.dry_run
+            env: str = body.env
+            note: str | None = body.note
+            event = StepEvent(data=StepData(stage="test"))
+            level: int = event.data.level
+            """
+        ),
+        encoding="utf-8",
+    )
+    (tmp_path / "bad.py").write_text(
+        textwrap.dedent(
+            """
+            from gen.kinds import RunBody
+
+            RunBody(stage="deploy")
+            RunBody(stage="build", dry_run=None)
+            """
+        ),
+        encoding="utf-8",
+    )
+    good = _mypy("good.py", cwd=tmp_path)
+    assert good.returncode == 0, good.stdout + good.stderr
+    bad = _mypy("bad.py", cwd=tmp_path)
+    assert bad.returncode == 1, bad.stdout
+    assert 'Argument "stage" to "RunBody" has incompatible type "Literal[\'deploy\']"' in bad.stdout
+    assert 'Argument "dry_run" to "RunBody" has incompatible type "None"' in bad.stdout
+    models = (tmp_path / "gen" / "kinds" / "models.py").read_text(encoding="utf-8")
+    assert "RootModel" not in models
+    assert "dry_run: bool = False" in models

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field, RootModel
+from pydantic import BaseModel, Field
+from typing_extensions import TypeAliasType
 
 
 def _omit_if_none(value: object) -> bool:
@@ -25,8 +26,7 @@ class ChunkDataUsage(BaseModel):
     total_tokens: int
 
 
-class StopReason(RootModel[Literal["stop", "length"] | None]):
-    root: Literal["stop", "length"] | None
+StopReason = TypeAliasType("StopReason", Literal["stop", "length"] | None)
 
 
 class ChunkDataChoiceDeltaToolCall(BaseModel):
@@ -50,7 +50,7 @@ class ChunkDataChoice(BaseModel):
     index: int
     delta: ChunkDataChoiceDelta
     """What this chunk adds."""
-    finish_reason: StopReason | None
+    finish_reason: StopReason
     logprobs: ChunkDataChoiceLogprobs | None = None
 
 

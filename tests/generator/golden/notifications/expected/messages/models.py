@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, RootModel
+from pydantic import BaseModel, Field
+from typing_extensions import TypeAliasType
 
 
 def _omit_if_none(value: object) -> bool:
@@ -23,8 +24,7 @@ class ProgressDataParams(BaseModel):
     total: float | None = Field(default=None, exclude_if=_omit_if_none)
 
 
-class RequestId(RootModel[int | str]):
-    root: int | str
+RequestId = TypeAliasType("RequestId", int | str)
 
 
 class ResultData(BaseModel):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, RootModel
+from pydantic import BaseModel, Field
+from typing_extensions import TypeAliasType
 
 
 def _omit_if_none(value: object) -> bool:
@@ -12,8 +13,7 @@ def _omit_if_none(value: object) -> bool:
     return value is None
 
 
-class Cause(RootModel[Literal["timeout", "crash"]]):
-    root: Literal["timeout", "crash"]
+Cause = TypeAliasType("Cause", Literal["timeout", "crash"])
 
 
 class Money(BaseModel):
