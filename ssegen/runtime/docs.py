@@ -10,7 +10,8 @@ generated replaced by its entry in the catalog `ssegen build` wrote: version
 3.2.0, one `oneOf` branch per event, every component registered. Routes that
 are not streams keep what FastAPI says about them.
 
-The docs page uses Scalar, which renders 3.2's `itemSchema`; Redoc 2 (behind
+The docs page lists every stream's events itself, then embeds Scalar's
+interactive reference, which renders 3.2's `itemSchema`; Redoc 2 (behind
 FastAPI's `/redoc`) refuses 3.2 documents. Like every part of the runtime it
 depends on nothing in the generator: it reads JSON.
 
@@ -20,7 +21,6 @@ What users see of it: README, "Event catalog and docs" > "In your app".
 from __future__ import annotations
 
 import copy
-import html
 import inspect
 import json
 import os
@@ -29,12 +29,14 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
+from ssegen.runtime.docs_page import render_page
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 
 SCALAR_VERSION = "1.72.1"
 SCALAR_CDN = f"https://cdn.jsdelivr.net/npm/@scalar/api-reference@{SCALAR_VERSION}/dist/browser/standalone.js"
 DEFAULT_CATALOG = Path("generated/openapi.json")
+LOCAL_SCALAR = Path("node_modules/@scalar/api-reference/dist/browser/standalone.js")
 
 Document = dict[str, Any]
 _METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace", "query"})
@@ -91,6 +93,23 @@ def load_catalog(
     return document
 
 
+def find_local_scalar(near: str | os.PathLike[str] | None = None) -> Path | None:
+    """Scalar's bundle from `npm install @scalar/api-reference`, if installed.
+
+    Looked for in `node_modules/` under the current folder, then beside `near`
+    (the app's module) and its parents: the copy the docs page falls back on.
+    """
+    places = [Path.cwd()]
+    if near is not None:
+        origin = Path(near).resolve()
+        places += [origin.parent, *origin.parent.parents]
+    for folder in dict.fromkeys(places):
+        candidate = folder / LOCAL_SCALAR
+        if candidate.is_file():
+            return candidate
+    return None
+
+
 def add_event_catalog(
     app: FastAPI,
     catalog: str | os.PathLike[str] | Mapping[str, Any] = DEFAULT_CATALOG,
@@ -99,18 +118,22 @@ def add_event_catalog(
     script_url: str = SCALAR_CDN,
     script_path: str | os.PathLike[str] | None = None,
     config: Mapping[str, Any] | None = None,
+    local_fallback: bool = True,
 ) -> None:
-    """Serve the event catalog as `app`'s OpenAPI document, and a Scalar page at `docs_url`.
+    """Serve the event catalog as `app`'s OpenAPI document, and a docs page at `docs_url`.
 
-    `script_url` is where browsers load Scalar's standalone bundle from (a CDN
-    by default, pinned); `script_path` serves a local copy of it instead, e.g.
-    `node_modules/@scalar/api-reference/dist/browser/standalone.js` on a
-    machine without internet. `config` adds Scalar configuration options.
+    The page lists every stream's events itself (ssegen.runtime.docs_page), then
+    loads Scalar's standalone bundle for the interactive reference: from
+    `script_path` (a local copy) when given, else from a copy installed in
+    `node_modules/` when one is found (`find_local_scalar`; `local_fallback=False`
+    skips the search), then from
+    `script_url` (a CDN by default, pinned). When none loads, the page says so.
+    `config` adds Scalar configuration options.
     """
-    # The default catalog is also looked for around the module that calls this (the app),
-    # so an app started from another folder still finds its generated/openapi.json.
-    caller = inspect.stack(context=0)[1].filename if catalog == DEFAULT_CATALOG else None
-    document = load_catalog(catalog, near=caller)
+    # The default catalog and Scalar's local copy are also looked for around the module
+    # that calls this (the app), so an app started from another folder still finds them.
+    caller = inspect.stack(context=0)[1].filename
+    document = load_catalog(catalog, near=caller if catalog == DEFAULT_CATALOG else None)
     app_openapi = app.openapi
     merged: list[Document] = []
 
@@ -126,13 +149,17 @@ def add_event_catalog(
         openapi_url = f"{docs_url}/openapi.json"
         app.add_api_route(openapi_url, lambda: JSONResponse(openapi()), include_in_schema=False)
     if script_path is not None:
-        local = Path(script_path)
-        if not local.is_file():
-            raise FileNotFoundError(f"{local}: no Scalar bundle here")
-        script_url = f"{docs_url}/standalone.js"
+        local: Path | None = Path(script_path)
+    else:
+        local = find_local_scalar(caller) if local_fallback else None
+    if script_path is not None and local is not None and not local.is_file():
+        raise FileNotFoundError(f"{local}: no Scalar bundle here")
+    local_url = f"{docs_url}/standalone.js"
+    if local is not None:
+        bundle = local
         app.add_api_route(
-            script_url,
-            lambda: FileResponse(local, media_type="text/javascript"),
+            local_url,
+            lambda: FileResponse(bundle, media_type="text/javascript"),
             include_in_schema=False,
         )
     settings = dict(config or {})
@@ -140,28 +167,14 @@ def add_event_catalog(
 
     def page(request: Request) -> Response:
         root = str(request.scope.get("root_path", ""))
+        sources = [root + local_url] if local is not None else []
+        if script_path is None or script_url != SCALAR_CDN:
+            sources.append(script_url)  # a given local copy is not second-guessed by the CDN
         return HTMLResponse(
-            docs_page(
-                title,
-                root + script_url if script_path else script_url,
-                {"url": root + str(openapi_url), **settings},
-            )
+            render_page(title, openapi(), sources, {"url": root + str(openapi_url), **settings})
         )
 
     app.add_api_route(docs_url, page, include_in_schema=False)
-
-
-def docs_page(title: str, script_url: str, config: Mapping[str, Any]) -> str:
-    """The HTML of the docs page: Scalar's standalone bundle rendering the document at config['url']."""
-    # JSON inside <script>: "<" escaped so that no value can close the element.
-    options = json.dumps(dict(config), ensure_ascii=False).replace("<", "\\u003c")
-    return (
-        '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f'<title>{html.escape(title)}</title>\n</head>\n<body>\n<div id="app"></div>\n'
-        f'<script src="{html.escape(script_url)}"></script>\n'
-        f"<script>Scalar.createApiReference('#app', {options});</script>\n</body>\n</html>\n"
-    )
 
 
 def merge_catalog(app_document: Mapping[str, Any], catalog: Mapping[str, Any]) -> Document:

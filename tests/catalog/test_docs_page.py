@@ -21,11 +21,13 @@ import pytest
 from fastapi import FastAPI
 from openapi_spec_validator import OpenAPIV32SpecValidator, validate
 from ssegen.runtime.docs import SCALAR_CDN, add_event_catalog
+from ssegen.runtime.docs_page import render_page
+from starlette.responses import FileResponse, HTMLResponse
 
 from examples.services import JobsDemo
 from generated.jobs import build_router as jobs_router
 from tests.catalog.documents import frame_branches, operations, unresolved
-from tests.support.server import serve_in_process, serve_in_thread
+from tests.support.server import free_port, serve_in_process, serve_in_thread
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOG = ROOT / "generated" / "openapi.json"
@@ -79,7 +81,9 @@ def test_a_router_mounted_under_a_prefix_is_matched(tmp_path: Path) -> None:
     # Only what this app references: no other package's schemas, no orphaned FastAPI ones.
     assert {name.split(".")[0] for name in document["components"]["schemas"]} == {"jobs", "ssegen"}
     assert page.status_code == 200
-    assert f'<script src="{SCALAR_CDN}"></script>' in page.text
+    # The events are on the page itself; Scalar is loaded from the local copy, then the CDN.
+    assert '<article class="stream" id="stream-job_events">' in page.text
+    assert f'"sources": ["/events-docs/standalone.js", "{SCALAR_CDN}"]' in page.text
     assert '"url": "/openapi.json"' in page.text
 
 
@@ -100,14 +104,22 @@ def _require_browser() -> None:
         )
 
 
-def _load_page(url: str, names: list[str], screenshot: Path) -> dict[str, Any]:
+def _load_page(
+    url: str,
+    names: list[str],
+    screenshot: Path,
+    *,
+    ready: str = "OpenAPI 3.2.0",
+    first_screen: Path | None = None,
+) -> dict[str, Any]:
     _require_browser()
     options = {
         "url": url,
         "names": names,
         "screenshot": str(screenshot),
         "timeoutMs": 60000,
-        "ready": "OpenAPI 3.2.0",
+        "ready": ready,
+        "firstScreen": str(first_screen) if first_screen else None,
     }
     done = subprocess.run(
         ["node", str(Path(__file__).parent / "node" / "docs_page.mjs"), json.dumps(options)],
@@ -122,13 +134,40 @@ def _load_page(url: str, names: list[str], screenshot: Path) -> dict[str, Any]:
     return result
 
 
+def _overview_expected(document: dict[str, Any]) -> dict[str, set[str]]:
+    """Per stream heading (`GET /path`), the event keys the catalog gives it."""
+    return {
+        f"{method.upper()} {path}": set(frame_branches(document, operation))
+        for path, method, operation in operations(document)
+    }
+
+
+def _overview_seen(result: dict[str, Any]) -> dict[str, set[str]]:
+    """What the page showed first: per heading, every name in its events' first cells."""
+    return {
+        stream["heading"]: {word for cell in stream["events"] for word in cell.split()}
+        for stream in result["overview"]
+    }
+
+
 def test_the_docs_page_shows_every_event_in_chromium(base: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     screenshot = ARTIFACTS / "docs-page.png"
-    screenshot.unlink(missing_ok=True)
+    first_screen = ARTIFACTS / "docs-page-first-screen.png"
+    for old in (screenshot, first_screen):
+        old.unlink(missing_ok=True)
     names = sorted(_catalog_events())
-    result = _load_page(f"{base}/reference", names, screenshot)
+    result = _load_page(f"{base}/reference", names, screenshot, first_screen=first_screen)
     assert result["failures"] == []
+    # Before any click: every stream with every one of its events, on the page itself.
+    document = json.loads(CATALOG.read_text(encoding="utf-8"))
+    seen = _overview_seen(result)
+    for heading, keys in _overview_expected(document).items():
+        assert heading in seen, f"{heading} is not in the events overview"
+        assert keys <= seen[heading], f"{heading}: {sorted(keys - seen[heading])} not shown"
+    assert "broadcast topic" in result["text"]  # notifications' topics say what they are
+    assert result["status"] is None  # the reference loaded: no message left in its place
+    assert first_screen.stat().st_size > 10_000
     missing = [name for name, found in result["found"].items() if not found]
     assert missing == [], f"not on the page: {missing}"
     # Scalar read the document as 3.2 and rendered the streams' item schemas.
@@ -162,3 +201,40 @@ def test_the_default_catalog_is_found_beside_the_app_from_another_folder(
     elsewhere.write_text(app_file.read_text())
     with pytest.raises(FileNotFoundError, match="no event catalog found .*run `ssegen build`"):
         exec(compile(elsewhere.read_text(), str(elsewhere), "exec"), {"__file__": str(elsewhere)})  # noqa: S102
+
+
+def _unreachable_script() -> str:
+    """A URL on 127.0.0.1 where nothing listens: a CDN the machine cannot reach."""
+    return f"http://127.0.0.1:{free_port()}/standalone.js"
+
+
+def test_without_its_script_the_page_says_so_and_still_lists_the_events(tmp_path: Path) -> None:
+    app = FastAPI()
+    app.include_router(jobs_router(JobsDemo()))
+    missing = _unreachable_script()
+    add_event_catalog(app, CATALOG, script_url=missing, local_fallback=False)
+    with serve_in_thread(app) as url:
+        result = _load_page(
+            f"{url}/reference", [], tmp_path / "page.png", ready="could not be shown"
+        )
+    assert result["failures"] == []
+    assert missing in result["status"] and "npm install @scalar/api-reference" in result["status"]
+    seen = _overview_seen(result)
+    assert seen["GET /jobs/{job_id}/events"] >= {"progress", "log", "completed", "failed"}
+
+
+def test_an_unreachable_first_source_falls_back_to_the_local_copy(tmp_path: Path) -> None:
+    """The page tries each source in turn: here the 'CDN' is down, the app's own copy works."""
+    app = FastAPI()
+    app.include_router(jobs_router(JobsDemo()))
+    document = json.loads(CATALOG.read_text(encoding="utf-8"))
+    app.add_api_route("/standalone.js", lambda: FileResponse(SCALAR, media_type="text/javascript"))
+    sources = [_unreachable_script(), "/standalone.js"]
+    page = render_page("Jobs", document, sources, {"url": "/catalog.json"})
+    app.add_api_route("/page", lambda: HTMLResponse(page))
+    app.add_api_route("/catalog.json", lambda: document)
+    with serve_in_thread(app) as url:
+        result = _load_page(f"{url}/page", ["progress"], tmp_path / "page.png")
+    assert result["failures"] == []
+    assert result["status"] is None
+    assert "OpenAPI 3.2.0" in result["text"]

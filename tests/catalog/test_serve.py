@@ -193,7 +193,8 @@ def test_the_docs_page_and_the_catalog(served: Served) -> None:
     root = httpx.get(served.base, timeout=10)
     assert root.status_code == 307 and root.headers["location"] == "/docs"
     page = httpx.get(f"{served.base}/docs", timeout=10)
-    assert '<script src="/docs/standalone.js"></script>' in page.text
+    assert '"sources": ["/docs/standalone.js"]' in page.text
+    assert 'class="stream"' in page.text  # the events are listed on the page itself
     script = httpx.get(f"{served.base}/docs/standalone.js", timeout=10)
     assert script.status_code == 200 and "javascript" in script.headers["content-type"]
     document = httpx.get(f"{served.base}/openapi.json", timeout=10).json()

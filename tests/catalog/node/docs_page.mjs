@@ -1,7 +1,10 @@
 // Load a docs page in headless Chromium (Debian's /usr/bin/chromium via playwright-core),
 // scroll it all into view (Scalar renders sections lazily), then report which of the
 // expected names appear as a whole line of the page's text, and keep a screenshot.
-// Usage: node docs_page.mjs '{"url": ..., "names": [...], "screenshot": ..., "timeoutMs": ...}'
+// Also reports the events overview as first shown (`overview`, with a screenshot of the
+// first screen when `firstScreen` is set) and the reference's status message, if any.
+// Usage: node docs_page.mjs '{"url": ..., "names": [...], "screenshot": ..., "timeoutMs": ...,
+//   "ready": <text that means loaded>, "firstScreen": <path>}'
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,6 +45,14 @@ try {
     if (request.url().startsWith(new URL(options.url).origin)) failures.push(`failed: ${request.url()}`);
   });
   await page.goto(options.url, { waitUntil: 'load', timeout: options.timeoutMs });
+  // What is on the page before anything is clicked or scrolled: the events overview.
+  const overview = await page.evaluate(() =>
+    [...document.querySelectorAll('#events article.stream')].map((stream) => ({
+      heading: stream.querySelector('h2').innerText,
+      events: [...stream.querySelectorAll('tr.event td:first-child')].map((cell) => cell.innerText),
+    })),
+  );
+  if (options.firstScreen) await page.screenshot({ path: options.firstScreen });
   // Scalar is ready when the document's version badge is on the page.
   await page.getByText(options.ready, { exact: false }).first().waitFor({ timeout: options.timeoutMs });
   let height = 0;
@@ -60,7 +71,8 @@ try {
   const found = Object.fromEntries(options.names.map((name) => [name, lines.has(name)]));
   await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: options.screenshot, fullPage: true });
-  console.log(JSON.stringify({ found, text, failures }));
+  const status = await page.evaluate(() => document.getElementById('reference-status')?.innerText ?? null);
+  console.log(JSON.stringify({ found, text, failures, overview, status }));
 } finally {
   await context.close();
   rmSync(profile, { recursive: true, force: true });
