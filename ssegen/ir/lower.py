@@ -526,6 +526,9 @@ def _text_annotation(
     return "str", None, frozenset()
 
 
+_EXAMPLE_ERRORS = 20  # per example: enough to fix it, never a wall of text
+
+
 def _check_examples(
     doc: Document,
     resolver: Resolver,
@@ -544,12 +547,18 @@ def _check_examples(
     validator = spec_validator({**schema, "$defs": resolver.defs})
     for i, example in enumerate(examples):
         try:
-            error = next(iter(validator.iter_errors(example)), None)
+            # Every error of the example, not the first: the user fixes them in one pass.
+            errors = sorted(
+                validator.iter_errors(example),
+                key=lambda e: (tuple(str(p) for p in e.absolute_path), e.message),
+            )
         except Exception as exc:  # noqa: BLE001 - a broken schema was reported already; say why the example can't be checked
             doc.error((*loc, i), f"example cannot be checked: {one_line(exc)}")
             continue
-        if error is not None:
+        for error in errors[:_EXAMPLE_ERRORS]:
             where = (*loc, i, *error.absolute_path)
             doc.error(
                 where, f"example does not match the payload schema: {one_line(error.message)}"
             )
+        if len(errors) > _EXAMPLE_ERRORS:
+            doc.error((*loc, i), f"... and {len(errors) - _EXAMPLE_ERRORS} more errors")
