@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -166,6 +166,11 @@ class PreviewBroker:
 
     async def publish(self, topic: TopicSpec, key: tuple[str, ...], event: object) -> int:
         return await self.inner.publish(topic, key, event)
+
+    async def publish_many(
+        self, topic: TopicSpec, key: tuple[str, ...], events: Iterable[object]
+    ) -> list[int]:
+        return await self.inner.publish_many(topic, key, events)
 
     async def subscribe(
         self, topic: TopicSpec, key: tuple[str, ...], *, after: int | None

@@ -10,6 +10,7 @@ and `RedisBroker` (Redis Streams: many processes and hosts).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Protocol, runtime_checkable
 
 from .subscription import Subscription
@@ -66,6 +67,16 @@ class Broker(Protocol):
         Returns the id assigned to the event. Raises `TypeError` for an event
         the stream does not declare, `TopicClosedError` after a terminal
         event, `BrokerUnavailableError` when the store is unreachable.
+        """
+        ...
+
+    async def publish_many(
+        self, topic: TopicSpec, key: tuple[str, ...], events: Iterable[object]
+    ) -> list[int]:
+        """Publish `events` to one instance, in order, in as few round trips as the store allows.
+
+        Returns their ids. When one fails, raises the error its own `publish`
+        would have raised; the events before it were published.
         """
         ...
 

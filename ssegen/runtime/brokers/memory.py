@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
+from collections.abc import Iterable
 from itertools import islice
 
 from ..encoding import encode_event
@@ -143,6 +144,12 @@ class MemoryBroker:
                     asyncio.get_running_loop().call_soon(instance.flush)
                 await self._yield_to_subscribers()
         return entry_id
+
+    async def publish_many(
+        self, topic: TopicSpec, key: tuple[str, ...], events: Iterable[object]
+    ) -> list[int]:
+        """Publish `events` to one instance, in order; the first failure is raised as is."""
+        return [await self.publish(topic, key, event) for event in events]
 
     async def subscribe(
         self, topic: TopicSpec, key: tuple[str, ...], *, after: int | None
