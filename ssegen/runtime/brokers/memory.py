@@ -148,8 +148,15 @@ class MemoryBroker:
     async def publish_many(
         self, topic: TopicSpec, key: tuple[str, ...], events: Iterable[object]
     ) -> list[int]:
-        """Publish `events` to one instance, in order; the first failure is raised as is."""
-        return [await self.publish(topic, key, event) for event in events]
+        """Publish `events` to one instance, in order; the first failure is raised as is.
+
+        A foreign event anywhere in the batch is a TypeError before any is published,
+        as on Redis (which encodes the whole batch before sending it).
+        """
+        batch = list(events)
+        for event in batch:
+            encode_event(topic.stream, event)  # TypeError for a foreign event
+        return [await self.publish(topic, key, event) for event in batch]
 
     async def subscribe(
         self, topic: TopicSpec, key: tuple[str, ...], *, after: int | None

@@ -89,57 +89,72 @@ from .resume_plan import start_subscription
 from .subscription import ReplayPager, Subscription
 from .topic_spec import TopicSpec
 
-# KEYS[1]: the instance's stream; ARGV: keep, ttl in ms (0: none), frame,
-# terminal flag, the least id this process accepts (its last id here + 1, or
-# 0), this process's clock in µs. Returns the id. Lua numbers are doubles:
-# exact below 2**53, which every id stays under (checked).
+# One call publishes a batch (publish_queue.py), in order, atomically.
+# KEYS[i]: the stream of the i-th event's instance; ARGV, 6 per event: keep,
+# ttl in ms (0: none), frame, terminal flag, the least id this process
+# accepts (its last id here + 1, or 0), this process's clock in µs. Returns
+# one reply per event: its id, or 'E:<reason>'. The server's epoch is read
+# once per batch (INFO is most of a lone publish's cost). Lua numbers are
+# doubles: exact below 2**53, which every id stays under (checked).
 _PUBLISH = (
     EPOCH_LOCAL
     + """
-local top = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)[1]
-local floor = tonumber(ARGV[5])
-local prev = 0
-local id = 0
-local gap = '0'
-local cut = true
-if top then
-  local fields = top[2]
-  local written = nil
-  for i = 1, #fields, 2 do
-    if fields[i] == 't' and fields[i + 1] == '1' then
-      return redis.error_reply('SSEGEN_TOPIC_CLOSED')
-    elseif fields[i] == 'e' then
-      written = fields[i + 1]
+local replies = {}
+for n = 1, #KEYS do
+  local key = KEYS[n]
+  local base = (n - 1) * 6
+  local top = redis.call('XREVRANGE', key, '+', '-', 'COUNT', 1)[1]
+  local floor = tonumber(ARGV[base + 5])
+  local prev = 0
+  local id = 0
+  local gap = '0'
+  local cut = true
+  local closed = false
+  if top then
+    local fields = top[2]
+    local written = nil
+    for i = 1, #fields, 2 do
+      if fields[i] == 't' and fields[i + 1] == '1' then
+        closed = true
+      elseif fields[i] == 'e' then
+        written = fields[i + 1]
+      end
+    end
+    prev = tonumber(string.match(top[1], '^%d+'))
+    id = prev + 1
+    if written == epoch and floor <= id then
+      cut = false
+    else
+      gap = '1'
     end
   end
-  prev = tonumber(string.match(top[1], '^%d+'))
-  id = prev + 1
-  if written == epoch and floor <= id then
-    cut = false
+  if closed then
+    replies[n] = 'E:SSEGEN_TOPIC_CLOSED'
   else
-    gap = '1'
+    if cut then
+      -- A new instance, or history that may have been cut: ids go on from the clock.
+      local now = redis.call('TIME')
+      local clock = tonumber(now[1]) * 1000000 + tonumber(now[2])
+      local mine = tonumber(ARGV[base + 6])
+      if mine > clock then clock = mine end
+      if clock > id then id = clock end
+    end
+    if floor > id then id = floor end
+    if id >= 9007199254740992 then
+      replies[n] = 'E:SSEGEN_ID_RANGE'
+    else
+      local number = string.format('%.0f', id)
+      redis.call('XADD', key, 'MAXLEN', '~', ARGV[base + 1], number .. '-0',
+                 'f', ARGV[base + 3], 't', ARGV[base + 4], 'p', string.format('%.0f', prev),
+                 'e', epoch, 'g', gap)
+      if ARGV[base + 2] ~= '0' then
+        redis.call('PEXPIRE', key, ARGV[base + 2])
+      end
+      replies[n] = number
+    end
   end
 end
-if cut then
-  -- A new instance, or history that may have been cut: ids go on from the clock.
-  local now = redis.call('TIME')
-  local clock = tonumber(now[1]) * 1000000 + tonumber(now[2])
-  local mine = tonumber(ARGV[6])
-  if mine > clock then clock = mine end
-  if clock > id then id = clock end
-end
-if floor > id then id = floor end
-if id >= 9007199254740992 then
-  return redis.error_reply('SSEGEN_ID_RANGE')
-end
-local number = string.format('%.0f', id)
-redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], number .. '-0',
-           'f', ARGV[3], 't', ARGV[4], 'p', string.format('%.0f', prev),
-           'e', epoch, 'g', gap)
-if ARGV[2] ~= '0' then
-  redis.call('PEXPIRE', KEYS[1], ARGV[2])
-end
-return number
+return replies
 """
 )
 
@@ -318,14 +333,10 @@ class RedisBroker:
     ) -> int:
         """The id of one answered publish, or the error it answers."""
         number, confirmed = reply
-        if isinstance(number, ResponseError):
-            if "SSEGEN_TOPIC_CLOSED" in str(number):
-                raise TopicClosedError(f"topic {topic.stream.name!r} {key!r} has ended") from None
-            if "SSEGEN_ID_RANGE" in str(number):
-                raise BrokerError(
-                    f"topic {topic.stream.name!r} {key!r} ran out of ids below 2**53"
-                ) from None
-            raise number
+        if number == b"E:SSEGEN_TOPIC_CLOSED":
+            raise TopicClosedError(f"topic {topic.stream.name!r} {key!r} has ended")
+        if number == b"E:SSEGEN_ID_RANGE":
+            raise BrokerError(f"topic {topic.stream.name!r} {key!r} ran out of ids below 2**53")
         event_id = int(number)
         self._remember(redis_key, event_id)
         if not confirmed:
@@ -355,8 +366,9 @@ class RedisBroker:
                 )
                 async with self._client.pipeline(transaction=False) as pipe:
                     pipe.script_load(_PUBLISH)
-                    for queued in batch:
-                        pipe.evalsha(self._publish.sha, 1, queued.redis_key, *queued.args)
+                    keys = [queued.redis_key for queued in batch]
+                    args = [arg for queued in batch for arg in queued.args]
+                    pipe.evalsha(self._publish.sha, len(keys), *keys, *args)
                     if waits:
                         wait_ms = max(1, int(self._timeout * 500))
                         if self._durable == "aof":
@@ -367,6 +379,8 @@ class RedisBroker:
         for reply in replies:
             if isinstance(reply, _UNAVAILABLE):
                 raise BrokerUnavailableError(f"Redis is unavailable: {reply}")
+            if isinstance(reply, BaseException):
+                raise reply  # the script itself failed: every publish of the batch gets it
         confirmed = True
         if waits:
             acks = replies[-1]
@@ -376,7 +390,7 @@ class RedisBroker:
                 confirmed = int(acks[0]) >= 1
             else:
                 confirmed = int(acks) >= self._replicas
-        for queued, number in zip(batch, replies[1 : len(batch) + 1], strict=True):
+        for queued, number in zip(batch, replies[1], strict=True):
             if not queued.future.done():
                 queued.future.set_result((number, confirmed))
 
