@@ -22,6 +22,7 @@ skipped whole: their lines follow other rules.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ssegen.spec.diagnostics import Position
@@ -159,10 +160,8 @@ def _parse(number: int, indent: int, body: str) -> _Line:
     return _Line(number, indent, body, key, body[colon + 1 :].strip())
 
 
-def _key_colon(body: str) -> int | None:
-    """Where the `key:` indicator is (`: ` or a final `:`), outside quotes and brackets."""
-    if body.startswith("- ") or body == "-":
-        return None
+def _unquoted(body: str) -> Iterator[tuple[int, str, int]]:
+    """(index, character, flow bracket depth before it) of each character outside quotes."""
     quote = ""
     depth = 0
     for i, char in enumerate(body):
@@ -171,40 +170,35 @@ def _key_colon(body: str) -> int | None:
                 quote = ""
         elif char in "'\"" and (i == 0 or body[i - 1] in " [{,:"):
             quote = char
-        elif char in "[{":
-            depth += 1
-        elif char in "]}":
-            depth -= 1
-        elif char == ":" and depth == 0 and (i + 1 == len(body) or body[i + 1] == " "):
+        else:
+            yield i, char, depth
+            if char in "[{":
+                depth += 1
+            elif char in "]}":
+                depth -= 1
+
+
+def _key_colon(body: str) -> int | None:
+    """Where the `key:` indicator is (`: ` or a final `:`), outside quotes and brackets."""
+    if body.startswith("- ") or body == "-":
+        return None
+    for i, char, depth in _unquoted(body):
+        if char == ":" and depth == 0 and (i + 1 == len(body) or body[i + 1] == " "):
             return i
     return None
 
 
 def _without_comment(body: str) -> str:
-    quote = ""
-    for i, char in enumerate(body):
-        if quote:
-            if char == quote:
-                quote = ""
-        elif char in "'\"" and (i == 0 or body[i - 1] in " [{,:"):
-            quote = char
-        elif char == "#" and (i == 0 or body[i - 1] == " "):
+    for i, char, _ in _unquoted(body):
+        if char == "#" and (i == 0 or body[i - 1] == " "):
             return body[:i]
     return body
 
 
 def _brackets(body: str) -> int:
     """Open minus closed flow brackets on a line (outside quotes)."""
-    quote = ""
-    depth = 0
-    for i, char in enumerate(_without_comment(body)):
-        if quote:
-            if char == quote:
-                quote = ""
-        elif char in "'\"" and (i == 0 or body[i - 1] in " [{,:"):
-            quote = char
-        elif char in "[{":
-            depth += 1
-        elif char in "]}":
-            depth -= 1
-    return depth
+    return sum(
+        1 if char in "[{" else -1
+        for _, char, _ in _unquoted(_without_comment(body))
+        if char in "[{]}"
+    )
