@@ -130,3 +130,57 @@ async def test_a_foreign_event_is_refused_before_anything_is_sent(
         assert await _history(broker, "f1") == []
     finally:
         await broker.aclose()
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+async def test_a_batch_larger_than_a_round_trip_keeps_every_frame_whole(
+    make_broker: BrokerFactory, seed: int
+) -> None:
+    """2,500 events (more than one pipeline takes) of varied byte lengths, multi-byte
+    text among them, while single publishes to the same instance interleave."""
+    rng = random.Random(seed)
+    large = FEEDS["large_feed"]
+    broker = make_broker()
+    key = f"big{seed}"
+    texts = [
+        "".join(rng.choice(["a", "é", "☃", "𝄞", " ", "\\", '"']) for _ in range(rng.randrange(40)))
+        for _ in range(2500)
+    ]
+
+    def note(text: str, number: int) -> object:
+        from topic_feed import Note
+
+        return large.note(Note(text=text, sequenceNumber=number))
+
+    async def singles() -> list[int]:
+        ids = []
+        for n in range(20):
+            for _ in range(rng.randrange(3)):
+                await asyncio.sleep(0)
+            ids.append(await broker.publish(large.topic, (key,), note(f"single {n}", n)))
+        return ids
+
+    try:
+        batch = [note(text, n) for n, text in enumerate(texts)]
+        many, single = await asyncio.gather(
+            broker.publish_many(large.topic, (key,), batch), singles()
+        )
+        assert many == sorted(many) and single == sorted(single)
+        subscription = await broker.subscribe(large.topic, (key,), after=None)
+        found: dict[int, str] = {}
+        try:
+            while (entries := await subscription.next_batch(timeout=0.2)) is not None and entries:
+                for entry in entries:
+                    data = next(
+                        line[6:]
+                        for line in entry.wire.decode().split("\n")
+                        if line.startswith("data: {")
+                    )
+                    found[entry.id] = json.loads(data)["text"]
+        finally:
+            await subscription.aclose()
+        assert sorted(found) == sorted(many + single)
+        assert [found[event_id] for event_id in many] == texts
+        assert [found[event_id] for event_id in single] == [f"single {n}" for n in range(20)]
+    finally:
+        await broker.aclose()

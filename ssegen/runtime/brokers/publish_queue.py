@@ -10,9 +10,11 @@ publish is sent at once, alone: coalescing adds no delay, only sharing.
 States of the queue:
 
 - idle: nothing queued, no sender task;
-- sending: one sender task takes up to `max_batch` publishes at a time, in
-  the order they were submitted, and sends them; it returns to idle when the
-  queue is empty (it never waits for more: no timer, no spinning).
+- sending: one sender task takes publishes in the order they were submitted,
+  up to `max_batch` events at a time (a batch of `publish_many` is one queued
+  publish of several events and is never split), and sends them; it returns
+  to idle when the queue is empty (it never waits for more: no timer, no
+  spinning).
 
 Order: publishes to one instance reach Redis in the order `submit` was
 called, because batches are taken and sent in queue order and a pipeline
@@ -36,10 +38,15 @@ MAX_BATCH = 1000
 
 @dataclass(slots=True)
 class QueuedPublish:
-    """One publish waiting for its batch: what to send, and where its reply goes."""
+    """One publish of `count` events to one instance, waiting for its batch.
+
+    `args` holds the sender's arguments of every event, in order; the future
+    gets the sender's reply for all of them.
+    """
 
     redis_key: str
     args: list[Any]
+    count: int
     future: asyncio.Future[Any] = field(repr=False)
 
 
@@ -60,10 +67,10 @@ class PublishQueue:
         self._queue: deque[QueuedPublish] = deque()
         self._sender: asyncio.Task[None] | None = None
 
-    def submit(self, redis_key: str, args: list[Any]) -> asyncio.Future[Any]:
-        """Queue one publish; the future gets the script's reply (or the error)."""
+    def submit(self, redis_key: str, args: list[Any], count: int = 1) -> asyncio.Future[Any]:
+        """Queue a publish of `count` events; the future gets their reply (or the error)."""
         loop = asyncio.get_running_loop()
-        queued = QueuedPublish(redis_key, args, loop.create_future())
+        queued = QueuedPublish(redis_key, args, count, loop.create_future())
         self._queue.append(queued)
         if self._sender is None:
             self._sender = loop.create_task(self._run(), name="ssegen-redis-publish")
@@ -78,10 +85,14 @@ class PublishQueue:
         try:
             while self._queue:
                 batch: list[QueuedPublish] = []
-                while self._queue and len(batch) < self._max_batch:
+                events = 0
+                while self._queue and (
+                    not batch or events + self._queue[0].count <= self._max_batch
+                ):
                     queued = self._queue.popleft()
                     if not queued.future.done():  # its caller gave up: never sent
                         batch.append(queued)
+                        events += queued.count
                 if not batch:
                     continue
                 try:

@@ -60,6 +60,7 @@ crash before it was confirmed; they make a returned publish survive one.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import time
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
@@ -83,80 +84,112 @@ from .broker import (
     TopicClosedError,
 )
 from .entry import Entry
-from .publish_queue import PublishQueue, QueuedPublish
+from .publish_queue import MAX_BATCH, PublishQueue, QueuedPublish
 from .redis_fanout import EPOCH_LOCAL, EPOCH_LUA, FanoutReader, entry_epoch, parse_entry
 from .resume_plan import start_subscription
 from .subscription import ReplayPager, Subscription
 from .topic_spec import TopicSpec
 
 # One call publishes a batch (publish_queue.py), in order, atomically.
-# KEYS[i]: the stream of the i-th event's instance; ARGV, 6 per event: keep,
-# ttl in ms (0: none), frame, terminal flag, the least id this process
-# accepts (its last id here + 1, or 0), this process's clock in µs. Returns
-# one reply per event: its id, or 'E:<reason>'. The server's epoch is read
-# once per batch (INFO is most of a lone publish's cost). Lua numbers are
-# doubles: exact below 2**53, which every id stays under (checked).
+# KEYS[n]: the stream of the n-th queued publish's instance. Its two ARGV: a
+# header, 'keep ttl_ms floor clock terminals lengths' (ttl_ms 0: none;
+# floor: the least id this process accepts there, its last id + 1, or 0;
+# clock: this process's clock in µs; terminals: one '0' or '1' per event;
+# lengths: each event's frame length, comma-separated), then every frame,
+# joined (one argument per publish, not per event: the client packs far
+# fewer). Returns one reply per event: its id, or 'E:<reason>'.
+# What a batch needs more than once is read once: the server's epoch (INFO
+# is most of a lone publish's cost), each instance's newest entry (then kept
+# up to date here), its expiry (set once, after the last event). Lua numbers
+# are doubles: exact below 2**53, which every id stays under (checked).
 _PUBLISH = (
     EPOCH_LOCAL
     + """
 local replies = {}
+local tops = {}
+local expiring = {}
+local clock = nil
+local at = 1
 for n = 1, #KEYS do
   local key = KEYS[n]
-  local base = (n - 1) * 6
-  local top = redis.call('XREVRANGE', key, '+', '-', 'COUNT', 1)[1]
-  local floor = tonumber(ARGV[base + 5])
-  local prev = 0
-  local id = 0
-  local gap = '0'
-  local cut = true
-  local closed = false
-  if top then
-    local fields = top[2]
-    local written = nil
-    for i = 1, #fields, 2 do
-      if fields[i] == 't' and fields[i + 1] == '1' then
-        closed = true
-      elseif fields[i] == 'e' then
-        written = fields[i + 1]
+  local keep, ttl, floor, mine, terminals, lengths =
+    string.match(ARGV[at], '^(%d+) (%d+) (%d+) (%d+) ([01]+) ([%d,]+)$')
+  local frames = ARGV[at + 1]
+  local from = 1
+  floor = tonumber(floor)
+  at = at + 2
+  local top = tops[key]
+  if not top then
+    -- last: the newest id (nil: none); current: written under this epoch.
+    top = {last = nil, current = false, closed = false}
+    local newest = redis.call('XREVRANGE', key, '+', '-', 'COUNT', 1)[1]
+    if newest then
+      local fields = newest[2]
+      for i = 1, #fields, 2 do
+        if fields[i] == 't' and fields[i + 1] == '1' then
+          top.closed = true
+        elseif fields[i] == 'e' then
+          top.current = fields[i + 1] == epoch
+        end
+      end
+      top.last = tonumber(string.match(newest[1], '^%d+'))
+    end
+    tops[key] = top
+  end
+  local e = 0
+  for length in string.gmatch(lengths, '%d+') do
+    e = e + 1
+    local frame = string.sub(frames, from, from + tonumber(length) - 1)
+    from = from + tonumber(length)
+    if top.closed then
+      table.insert(replies, 'E:SSEGEN_TOPIC_CLOSED')
+    else
+      local prev = top.last or 0
+      local id = 0
+      local gap = '0'
+      local cut = true
+      if top.last then
+        id = prev + 1
+        if top.current and floor <= id then
+          cut = false
+        else
+          gap = '1'
+        end
+      end
+      if cut then
+        -- A new instance, or history that may have been cut: ids go on from the clock.
+        if not clock then
+          local now = redis.call('TIME')
+          clock = tonumber(now[1]) * 1000000 + tonumber(now[2])
+        end
+        local later = math.max(clock, tonumber(mine))
+        if later > id then id = later end
+      end
+      if floor > id then id = floor end
+      if id >= 9007199254740992 then
+        table.insert(replies, 'E:SSEGEN_ID_RANGE')
+      else
+        local number = string.format('%.0f', id)
+        local terminal = string.sub(terminals, e, e)
+        redis.call('XADD', key, 'MAXLEN', '~', keep, number .. '-0',
+                   'f', frame, 't', terminal, 'p', string.format('%.0f', prev),
+                   'e', epoch, 'g', gap)
+        top.last = id
+        top.current = true
+        top.closed = terminal == '1'
+        if ttl ~= '0' then expiring[key] = ttl end
+        table.insert(replies, number)
       end
     end
-    prev = tonumber(string.match(top[1], '^%d+'))
-    id = prev + 1
-    if written == epoch and floor <= id then
-      cut = false
-    else
-      gap = '1'
-    end
   end
-  if closed then
-    replies[n] = 'E:SSEGEN_TOPIC_CLOSED'
-  else
-    if cut then
-      -- A new instance, or history that may have been cut: ids go on from the clock.
-      local now = redis.call('TIME')
-      local clock = tonumber(now[1]) * 1000000 + tonumber(now[2])
-      local mine = tonumber(ARGV[base + 6])
-      if mine > clock then clock = mine end
-      if clock > id then id = clock end
-    end
-    if floor > id then id = floor end
-    if id >= 9007199254740992 then
-      replies[n] = 'E:SSEGEN_ID_RANGE'
-    else
-      local number = string.format('%.0f', id)
-      redis.call('XADD', key, 'MAXLEN', '~', ARGV[base + 1], number .. '-0',
-                 'f', ARGV[base + 3], 't', ARGV[base + 4], 'p', string.format('%.0f', prev),
-                 'e', epoch, 'g', gap)
-      if ARGV[base + 2] ~= '0' then
-        redis.call('PEXPIRE', key, ARGV[base + 2])
-      end
-      replies[n] = number
-    end
-  end
+end
+for key, ttl in pairs(expiring) do
+  redis.call('PEXPIRE', key, ttl)
 end
 return replies
 """
 )
+_PUBLISH_SHA = hashlib.sha1(_PUBLISH.encode()).hexdigest()
 
 # Retained entries read per XRANGE while replaying.
 REPLAY_PAGE = 500
@@ -168,9 +201,10 @@ Durability = Literal["aof", "replicas"]
 
 _UNAVAILABLE = (RedisConnectionError, RedisTimeoutError, OSError)  # TimeoutError is an OSError
 
-# A publish's answer from its batch: the script's reply (an id, or the error
-# Redis answered) and whether the batch's durability wait confirmed it.
-_Reply = tuple[Any, bool]
+# A queued publish's answer from its batch: the script's reply per event (an
+# id, or the error Redis answered) and whether the batch's durability wait
+# confirmed them.
+_Reply = tuple[list[Any], bool]
 
 
 class RedisBroker:
@@ -226,7 +260,6 @@ class RedisBroker:
         # The last id this process handed out per instance, newest last: a
         # floor for the next one when Redis lost what this process saw.
         self._issued: OrderedDict[str, int] = OrderedDict()
-        self._publish = client.register_script(_PUBLISH)
         self._epoch = client.register_script(EPOCH_LUA)
         self._queue = PublishQueue(self._send, unavailable=(BrokerUnavailableError,))
         self._reader = FanoutReader(
@@ -295,9 +328,9 @@ class RedisBroker:
 
     async def publish(self, topic: TopicSpec, key: tuple[str, ...], event: object) -> int:
         redis_key = self.key(topic, key)
-        args = self._publish_args(topic, redis_key, event)  # TypeError for a foreign event
-        reply = await self._queue.submit(redis_key, args)
-        return self._published(topic, key, redis_key, reply)
+        args = self._publish_args(topic, redis_key, [event])  # TypeError for a foreign event
+        numbers, confirmed = await self._queue.submit(redis_key, args)
+        return self._published(topic, key, redis_key, numbers[0], confirmed)
 
     async def publish_many(
         self, topic: TopicSpec, key: tuple[str, ...], events: Iterable[object]
@@ -310,29 +343,55 @@ class RedisBroker:
         after a `DurabilityError` all were (the whole batch went unconfirmed).
         """
         redis_key = self.key(topic, key)
-        batch = [self._publish_args(topic, redis_key, event) for event in events]
-        futures = [self._queue.submit(redis_key, args) for args in batch]
+        batch = list(events)
+        # Every chunk is encoded before the first is queued: a foreign event
+        # anywhere is a TypeError and nothing is published.
+        chunks = [
+            (self._publish_args(topic, redis_key, batch[at : at + MAX_BATCH]), at)
+            for at in range(0, len(batch), MAX_BATCH)
+        ]
+        futures = [
+            self._queue.submit(redis_key, args, min(MAX_BATCH, len(batch) - at))
+            for args, at in chunks
+        ]
         replies = await asyncio.gather(*futures, return_exceptions=True)
-        ids = []
+        ids: list[int] = []
         for reply in replies:
             if isinstance(reply, BaseException):
                 raise reply
-            ids.append(self._published(topic, key, redis_key, reply))
+            numbers, confirmed = reply
+            if confirmed and not any(number.startswith(b"E:") for number in numbers):
+                ids.extend(int(number) for number in numbers)
+                self._remember(redis_key, ids[-1])
+                continue
+            for number in numbers:  # raises at the first that failed
+                ids.append(self._published(topic, key, redis_key, number, confirmed))
         return ids
 
-    def _publish_args(self, topic: TopicSpec, redis_key: str, event: object) -> list[Any]:
-        frame = encode_event(topic.stream, event)  # TypeError for a foreign event
-        terminal = b"1" if topic.stream.by_class[type(event)].terminal else b"0"
+    def _publish_args(
+        self, topic: TopicSpec, redis_key: str, events: Sequence[object]
+    ) -> list[Any]:
+        """The script's two arguments for `events` to one instance: a header, the frames."""
+        frames = [encode_event(topic.stream, event) for event in events]  # TypeError if foreign
+        by_class = topic.stream.by_class
+        terminals = "".join("1" if by_class[type(event)].terminal else "0" for event in events)
+        lengths = ",".join([str(len(frame)) for frame in frames])
         ttl_ms = 0 if topic.ttl is None else max(1, round(topic.ttl * 1000))
         issued = self._issued.get(redis_key)
         floor = 0 if issued is None else issued + 1
-        return [topic.keep, ttl_ms, frame, terminal, floor, time.time_ns() // 1000]
+        clock = time.time_ns() // 1000
+        header = f"{topic.keep} {ttl_ms} {floor} {clock} {terminals} {lengths}"
+        return [header.encode(), b"".join(frames)]
 
     def _published(
-        self, topic: TopicSpec, key: tuple[str, ...], redis_key: str, reply: _Reply
+        self,
+        topic: TopicSpec,
+        key: tuple[str, ...],
+        redis_key: str,
+        number: Any,
+        confirmed: bool,
     ) -> int:
         """The id of one answered publish, or the error it answers."""
-        number, confirmed = reply
         if number == b"E:SSEGEN_TOPIC_CLOSED":
             raise TopicClosedError(f"topic {topic.stream.name!r} {key!r} has ended")
         if number == b"E:SSEGEN_ID_RANGE":
@@ -368,7 +427,7 @@ class RedisBroker:
                     pipe.script_load(_PUBLISH)
                     keys = [queued.redis_key for queued in batch]
                     args = [arg for queued in batch for arg in queued.args]
-                    pipe.evalsha(self._publish.sha, len(keys), *keys, *args)
+                    pipe.evalsha(_PUBLISH_SHA, len(keys), *keys, *args)
                     if waits:
                         wait_ms = max(1, int(self._timeout * 500))
                         if self._durable == "aof":
@@ -390,9 +449,12 @@ class RedisBroker:
                 confirmed = int(acks[0]) >= 1
             else:
                 confirmed = int(acks) >= self._replicas
-        for queued, number in zip(batch, replies[1], strict=True):
+        numbers = replies[1]
+        at = 0
+        for queued in batch:
             if not queued.future.done():
-                queued.future.set_result((number, confirmed))
+                queued.future.set_result((numbers[at : at + queued.count], confirmed))
+            at += queued.count
 
     async def _check_aof(self) -> Literal["waitaof", "always"]:
         """How this server can confirm that a write is on disk; raises if it cannot."""
