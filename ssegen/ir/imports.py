@@ -60,7 +60,11 @@ EXTERNAL: dict[str, dict[str, tuple[str, ...]]] = {
         "typing": ("Generic", "Literal"),
         "ssegen.runtime": ("PrincipalT",),
     },
-    "publishers": {"typing": ("Literal",), "ssegen.runtime": ("Broker", "default_broker")},
+    "publishers": {
+        "collections.abc": ("Iterable",),
+        "typing": ("Literal",),
+        "ssegen.runtime": ("Broker", "default_broker"),
+    },
     "client": {
         "typing": ("Literal",),
         "ssegen.client": (
@@ -195,7 +199,8 @@ def module_imports(catalog: ir.Catalog) -> dict[str, tuple[Import, ...]]:
         | ({"ErrorEventError"} if any(s.error_event for s in catalog.streams) else set())
         | ({"Missed"} if any("Missed" in s.client_union for s in catalog.streams) else set())
         | _typing(p.typing for p in params),
-        "publishers": {"Broker", "default_broker"} | _typing(p.typing for p in key_params),
+        "publishers": {"Broker", "Iterable", "default_broker"}
+        | _typing(p.typing for p in key_params),
     }
     own: dict[str, list[Import]] = {
         "__init__": [
