@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.util
 import json
 import os
 import subprocess
@@ -254,11 +255,7 @@ def main() -> None:
 
 
 def _has_hiredis() -> bool:
-    try:
-        import hiredis  # type: ignore[import-not-found]  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    return importlib.util.find_spec("hiredis") is not None
 
 
 if __name__ == "__main__":
