@@ -22,7 +22,8 @@ script starts on 127.0.0.1) it runs these processes on this machine:
 - this script, which starts the others, reads the server's RSS and CPU time
   and reports.
 
-Scenarios (`--scenario`, comma-separated, or `all`):
+Scenarios (`--scenario`, comma-separated, or `all`; their code, the churn
+client and the report are in `topics_scale.py`):
 
 - `one-instance` (the default): `--subscribers` on one instance. Latency
   p50/p99/max from the publish call to the event's arrival at each
@@ -31,16 +32,17 @@ Scenarios (`--scenario`, comma-separated, or `all`):
   with no subscriber; memory per idle subscriber (server RSS with every
   subscription open and idle, minus before, divided by their number: what
   the process holds beyond the kernel's socket buffers).
-- `instances` (`topics_scale.py`): for each count in `--instances`, that
+- `instances`: for each count in `--instances`, that
   many instances with one subscriber each (`/runs/{run}/ticks`, one run per
-  user), events published round-robin over them at a steady `--spread-rate`
-  in all: latency, and the subscribing server's CPU seconds per delivered
-  event (does reading cost more as instances grow?).
-- `churn` (`topics_scale.py`): `--churn-rate` new connections per second
+  user), events published round-robin over them (`POST /publish-spread`) at
+  a steady `--spread-rate` in all: latency, and the subscribing server's CPU
+  seconds per delivered event (does reading cost more as instances grow?).
+- `churn`: `--churn-rate` new connections per second
   for `--churn-seconds` on one instance while events are published at
   `--churn-publish-rate`; each waits for its first event and disconnects.
   Connections completed per second, connect-to-first-event latency, errors,
-  the server's RSS before and after, and its open subscriptions after (0).
+  the server's RSS before and after, and its open subscriptions after (0,
+  from `GET /stats`).
 
 Every run checks that each subscriber got every event, in order. The goals
 (p99 < 100 ms at 10,000 subscribers and at 10,000 instances; under 10 KiB

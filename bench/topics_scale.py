@@ -74,14 +74,18 @@ def bench_one_instance(backend: Backend, args: argparse.Namespace) -> dict[str, 
         with subscribers(server, "/runs/latency/ticks", count, args.events, processes) as crowd:
             time.sleep(1.0)  # let the server settle before reading its memory
             rss = server.rss_kib()
+            cpu = server.cpu_seconds()
             publisher.post("/runs/latency/publish", {"events": args.events, "rate": args.rate})
             report = crowd.report()
+            report["server_cpu_us_per_delivery"] = _per(server.cpu_seconds() - cpu, report)
         results["memory_per_subscriber_kib"] = round((rss - baseline) / count, 1)
         results["latency"] = {"rate_per_s": args.rate, "events": args.events, **report}
 
         with subscribers(server, "/runs/burst/ticks", count, args.burst_events, processes) as crowd:
+            cpu = server.cpu_seconds()
             published = publisher.post("/runs/burst/publish", {"events": args.burst_events})
             report = crowd.report()
+            report["server_cpu_us_per_delivery"] = _per(server.cpu_seconds() - cpu, report)
         # Every subscriber had every event by the last publish plus the
         # largest latency: that bounds the time the whole run took.
         delivered_in = published["seconds"] + report["latencies"].get("max_ms", 0) / 1000
@@ -97,6 +101,11 @@ def bench_one_instance(backend: Backend, args: argparse.Namespace) -> dict[str, 
             args.throughput_events / published["seconds"]
         )
     return results
+
+
+def _per(cpu: float, report: dict[str, Any]) -> float:
+    """CPU seconds per delivered event, in µs (the server's, publishing included in memory)."""
+    return round(cpu / report["received"] * 1e6, 2) if report["received"] else 0.0
 
 
 def latency_line(report: dict[str, Any]) -> str:
@@ -126,6 +135,11 @@ def print_one_instance(result: dict[str, Any]) -> Iterator[str]:
         f"    back to back ({fan['events']} events): {fan['published_per_s']} events/s "
         f"published, {fan['delivered_per_s']} events/s delivered to every subscriber; "
         f"{latency_line(fan)}"
+    )
+    yield (
+        f"    server CPU per delivery (one event to one subscriber): "
+        f"{lat['server_cpu_us_per_delivery']} µs at {lat['rate_per_s']:g} events/s, "
+        f"{fan['server_cpu_us_per_delivery']} µs back to back"
     )
     yield f"    publish throughput, no subscribers: {result['publish_per_s_no_subscribers']} events/s"
     yield f"    memory per idle subscriber: {result['memory_per_subscriber_kib']} KiB (server RSS)"
