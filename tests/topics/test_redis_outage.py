@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+from redis.asyncio import Connection, Redis
 from ssegen.runtime import RedisBroker
 from ssegen.runtime.brokers import BrokerUnavailableError
 from topic_feed import JobFeedLineEvent
@@ -78,5 +80,36 @@ async def test_the_broker_raises_broker_unavailable_while_redis_is_down(
             await broker.subscribe(JOB_FEED_TOPIC, ("o2",), after=None)
         own_redis.start()
         assert await broker.publish(JOB_FEED_TOPIC, ("o2",), JobFeedLineEvent(data="up again")) > 0
+    finally:
+        await broker.aclose()
+
+
+class ShortTimeoutConnection(Connection):
+    """A connection class whose default read timeout is short, as redis-py 8's is 5 s."""
+
+    def __init__(self, *, socket_timeout: float | None = 0.3, **options: object) -> None:
+        super().__init__(socket_timeout=socket_timeout, **options)  # type: ignore[arg-type]
+
+
+async def test_a_quiet_topic_on_a_client_with_default_timeouts_is_not_an_outage(
+    shared_redis: RedisServer,
+) -> None:
+    """A client made with `Redis.from_url` leaves its read timeout to the connection class.
+
+    The broker's blocked read must stay shorter than that timeout, or a
+    topic with nothing to say for a while would look like Redis going away
+    and end every subscription.
+    """
+    client = Redis.from_url(shared_redis.url, connection_class=ShortTimeoutConnection)
+    assert "socket_timeout" not in client.connection_pool.connection_kwargs
+    broker = RedisBroker(client, prefix="quiet-default-timeout", owns_client=True)
+    try:
+        sub = await broker.subscribe(JOB_FEED_TOPIC, ("quiet",), after=None)
+        await asyncio.sleep(1.0)  # the silence under test: three read timeouts long
+        assert sub.ended is None, "silence is not an outage"
+        published = await broker.publish(JOB_FEED_TOPIC, ("quiet",), JobFeedLineEvent(data="hi"))
+        batch = await sub.next_batch(timeout=10)
+        assert [entry.id for entry in batch or []] == [published]
+        sub.close()
     finally:
         await broker.aclose()

@@ -12,6 +12,11 @@ offering it to the subscribers attached at that moment. A subscriber reads
 its replay only after attaching, so any entry either was in Redis before the
 replay read (and is replayed) or is read here after the attach (and arrives
 live): subscribe before replay, nothing lost; duplicates are dropped by id.
+A read's reply belongs to the fanouts it was issued for: an instance whose
+last subscriber left while the read was in flight may be opening again, and
+only its own `XREVRANGE` may set the new fanout's cursor (the reply moving
+it first let a second subscriber attach at that cursor, which the opening
+then moved past entries never offered).
 
 A new instance must join a blocked `XREAD` without waiting for its timeout.
 The loop also reads a wake stream of its own, and `XADD` to it wakes the
@@ -137,7 +142,7 @@ class FanoutReader:
             fanout = self._fanouts.get(key)
             if fanout is None:
                 fanout = await self._open(key, topic)
-            elif fanout.cursor is None:
+            elif not fanout.ready.done():
                 await asyncio.shield(fanout.ready)  # another subscriber is opening it
             # Opening failed elsewhere, or Redis went away meanwhile: look again.
             if fanout.cursor is not None and self._fanouts.get(key) is fanout:
@@ -203,9 +208,12 @@ class FanoutReader:
         try:
             while self._fanouts:
                 streams: dict[str, bytes] = {self._wake_key: self._wake_cursor}
+                # The fanouts this read is for: its reply is theirs alone.
+                reading: dict[str, Fanout] = {}
                 for key, fanout in self._fanouts.items():
                     if fanout.cursor is not None:
                         streams[key] = fanout.cursor
+                        reading[key] = fanout
                 # A frozen Redis answers nothing, and a client without a
                 # socket timeout would wait for good: the read gets a deadline
                 # (TimeoutError, an OSError, below).
@@ -216,7 +224,7 @@ class FanoutReader:
                         count=self._count,
                         block=self._block_ms,
                     )
-                self._deliver(reply)
+                self._deliver(reply, reading)
         except (RedisError, OSError) as exc:
             logger.warning("topic reader lost Redis (%s); subscribers are disconnected", exc)
             self.end_all()
@@ -224,15 +232,19 @@ class FanoutReader:
             logger.exception("topic reader failed; subscribers are disconnected")
             self.end_all()
 
-    def _deliver(self, reply: Any) -> None:
+    def _deliver(self, reply: Any, reading: dict[str, Fanout]) -> None:
         for raw_key, entries in stream_items(reply):
             key = raw_key.decode() if isinstance(raw_key, bytes) else str(raw_key)
             if key == self._wake_key:
                 self._wake_cursor = entries[-1][0]
                 continue
-            fanout = self._fanouts.get(key)
-            if fanout is None:
-                continue  # its last subscriber left while the read was in flight
+            fanout = reading.get(key)
+            if fanout is None or self._fanouts.get(key) is not fanout:
+                # Its last subscriber left while the read was in flight. The
+                # instance may have been opened again meanwhile: that new
+                # fanout's cursor is its own `_open`'s to set, and moving it
+                # here would let `_open` then move it past entries never offered.
+                continue
             resumable = fanout.topic.resumable
             batch = []
             for raw_id, fields in entries:

@@ -61,6 +61,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import inspect
 import time
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
@@ -240,7 +241,7 @@ class RedisBroker:
             raise ValueError("durable must be None, 'aof' or 'replicas'")
         if replicas < 1:
             raise ValueError("replicas must be at least 1")
-        socket_timeout = options.get("socket_timeout")
+        socket_timeout = _socket_timeout(client)
         # A blocked XREAD must return before the socket times out, and soon
         # enough for the loop's deadline (block + timeout) to mean "frozen".
         block = min(5.0, timeout)
@@ -548,6 +549,31 @@ class RedisBroker:
         await self._reader.aclose()
         if self._owns_client:
             await self._client.aclose()
+
+
+def _socket_timeout(client: Redis) -> float | None:
+    """The read timeout the client's connections really have.
+
+    A client made by `Redis.from_url` leaves `socket_timeout` out of its
+    pool's settings when the URL does not give one, and its connections
+    then take their class's default (5 s since redis-py 8, None before): a
+    blocked `XREAD` as long as that would time out as if Redis were gone.
+    """
+    pool = client.connection_pool
+    options: dict[str, Any] = pool.connection_kwargs
+    if "socket_timeout" in options:
+        timeout = options["socket_timeout"]
+    else:
+        timeout = None
+        for cls in pool.connection_class.__mro__:  # the class that declares it
+            init = vars(cls).get("__init__")
+            parameter = (
+                None if init is None else inspect.signature(init).parameters.get("socket_timeout")
+            )
+            if parameter is not None:
+                timeout = parameter.default
+                break
+    return float(timeout) if isinstance(timeout, (int, float)) else None
 
 
 def _entries(reply: list[tuple[bytes, dict[bytes, bytes]]], topic: TopicSpec) -> list[Entry]:
