@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
 
 import pytest
@@ -49,15 +48,8 @@ from tests.runtime.schedules import (
     topic_schedule,
 )
 from tests.support.asgi_wire import Wire
+from tests.support.seeds import schedule_seeds
 from tests.support.virtual_loop import run_virtual, watchdog
-
-
-def _seeds(count: int) -> list[int]:
-    chosen = os.environ.get("SSEGEN_SCHEDULE_SEEDS")
-    if chosen:
-        return [int(s) for s in chosen.split(",")]
-    return list(range(count))
-
 
 CANARY_PERIOD = 0.01
 SLACK = 0.02  # the writer's timer slack, plus loop iterations
@@ -125,7 +117,7 @@ async def _settle_tasks(*keep: asyncio.Task[object]) -> None:
     assert not left, f"tasks left behind: {left}"
 
 
-@pytest.mark.parametrize("seed", _seeds(300))
+@pytest.mark.parametrize("seed", schedule_seeds(300))
 def test_handler_schedule(seed: int) -> None:
     schedule = handler_schedule(seed)
     service = Scheduled(schedule)
@@ -178,7 +170,7 @@ def test_handler_schedule(seed: int) -> None:
     check_loop_health(lags, iterations, ended, len(schedule.actions) + len(expected))
 
 
-@pytest.mark.parametrize("seed", _seeds(150))
+@pytest.mark.parametrize("seed", schedule_seeds(150))
 def test_topic_schedule(seed: int) -> None:
     schedule = topic_schedule(seed)
 

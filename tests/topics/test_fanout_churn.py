@@ -15,7 +15,6 @@ subscriber never loses an event.
 from __future__ import annotations
 
 import asyncio
-import os
 import random
 import uuid
 
@@ -26,6 +25,7 @@ from topic_feed.streams import TICKER_TOPIC
 
 from tests.support.redis_server import RedisServer
 from tests.support.redis_timing import held_redis, jittery_redis
+from tests.support.seeds import schedule_seeds
 
 pytestmark = pytest.mark.anyio
 
@@ -33,11 +33,6 @@ EVENTS = 240
 # Three instances: each one's reopenings wake the shared read, so a read
 # comes back for one instance while another is being opened.
 ROOMS = [("lobby",), ("hall",), ("attic",)]
-
-
-def _seeds() -> list[int]:
-    chosen = os.environ.get("SSEGEN_SCHEDULE_SEEDS")
-    return [int(s) for s in chosen.split(",")] if chosen else list(range(8))
 
 
 class Run:
@@ -71,7 +66,7 @@ async def _subscriber(
     return got
 
 
-@pytest.mark.parametrize("seed", _seeds())
+@pytest.mark.parametrize("seed", schedule_seeds(8))
 async def test_subscribers_churning_on_instances_never_skip_an_event(
     shared_redis: RedisServer, seed: int
 ) -> None:

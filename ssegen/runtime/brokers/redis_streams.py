@@ -61,7 +61,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import inspect
 import time
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
@@ -558,22 +557,11 @@ def _socket_timeout(client: Redis) -> float | None:
     pool's settings when the URL does not give one, and its connections
     then take their class's default (5 s since redis-py 8, None before): a
     blocked `XREAD` as long as that would time out as if Redis were gone.
+    An unconnected connection built from the pool's settings says which.
     """
     pool = client.connection_pool
-    options: dict[str, Any] = pool.connection_kwargs
-    if "socket_timeout" in options:
-        timeout = options["socket_timeout"]
-    else:
-        timeout = None
-        for cls in pool.connection_class.__mro__:  # the class that declares it
-            init = vars(cls).get("__init__")
-            parameter = (
-                None if init is None else inspect.signature(init).parameters.get("socket_timeout")
-            )
-            if parameter is not None:
-                timeout = parameter.default
-                break
-    return float(timeout) if isinstance(timeout, (int, float)) else None
+    timeout = pool.connection_class(**pool.connection_kwargs).socket_timeout
+    return None if timeout is None else float(timeout)
 
 
 def _entries(reply: list[tuple[bytes, dict[bytes, bytes]]], topic: TopicSpec) -> list[Entry]:
